@@ -1,0 +1,1 @@
+"""Data stages: sources -> split/transform/scale -> windows."""

@@ -1,0 +1,157 @@
+"""Transform, chronological split and scaling (fitted on the training part only)."""
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import TransformerMixin
+from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+from tsadlab.data.sources import Series
+from tsadlab.errors import ConfigError, DataError
+
+TRANSFORMS = ("none", "diff", "log_return")
+SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
+# The fitted attributes that fully define each scaler's transform, saved as JSON.
+SCALER_STATE = {
+    "standard": ("mean_", "var_", "scale_", "n_features_in_"),
+    "minmax": ("min_", "scale_", "data_min_", "data_max_", "data_range_", "n_features_in_"),
+    "robust": ("center_", "scale_", "n_features_in_"),
+}
+
+
+@dataclass(frozen=True)
+class PreparedSeries:
+    """A series ready for windowing: model inputs plus what is needed to report in raw units."""
+
+    timestamps: pd.DatetimeIndex
+    raw: np.ndarray  # original values at each kept timestamp, (n, d)
+    model_input: np.ndarray  # transformed and scaled values, (n, d), float32
+    labels: np.ndarray | None
+    n_train: int  # rows [0, n_train) are the training period, the rest is test
+    scaler: TransformerMixin | None
+
+
+def apply_transform(values: np.ndarray, kind: str, columns: tuple[str, ...] = ()) -> np.ndarray:
+    """Apply a stateless transform; diff and log_return drop the first row."""
+    if kind == "none":
+        return values
+    if kind == "diff":
+        return np.diff(values, axis=0)
+    if kind == "log_return":
+        bad = np.argwhere(values <= 0)
+        if len(bad):
+            row, col = bad[0]
+            name = columns[col] if columns else str(col)
+            raise DataError(
+                f"data.transform=log_return needs positive values; column '{name}' holds "
+                f"{values[row, col]:g} at data row {row + 1} (use transform diff or none)"
+            )
+        return np.diff(np.log(values), axis=0)
+    raise ConfigError(f"Received: data.transform={kind} (must be one of {TRANSFORMS})")
+
+
+def train_size(
+    timestamps: pd.DatetimeIndex, train_fraction: float, test_start: str | None = None
+) -> int:
+    """Rows in the training period: before `test_start` if given, else int(n * train_fraction)."""
+    n = len(timestamps)
+    if test_start is not None:
+        try:
+            start = pd.Timestamp(test_start)
+        except ValueError:
+            raise ConfigError(
+                f"Received: data.test_start={test_start} (must be a date such as 2015-01-02)"
+            ) from None
+        if timestamps.tz is not None and start.tz is None:
+            start = start.tz_localize(timestamps.tz)
+        n_train = int(timestamps.searchsorted(start, side="left"))
+        if not 0 < n_train < n:
+            raise ConfigError(
+                f"Received: data.test_start={test_start} (must fall inside the series, "
+                f"{timestamps[0].date()} .. {timestamps[-1].date()})"
+            )
+        return n_train
+    if not 0.0 < train_fraction < 1.0:
+        raise ConfigError(f"Received: data.train_fraction={train_fraction} (must be in (0, 1))")
+    return int(n * train_fraction)
+
+
+def make_scaler(kind: str) -> TransformerMixin | None:
+    """A new, unfitted scikit-learn scaler, or None for `none`."""
+    if kind == "none":
+        return None
+    if kind not in SCALERS:
+        raise ConfigError(
+            f"Received: data.scaler={kind} (must be one of {(*SCALERS, 'none')})"
+        )
+    return SCALERS[kind]()
+
+
+def scaler_to_dict(scaler: TransformerMixin | None) -> dict:
+    """The fitted scaler as plain JSON-ready data."""
+    if scaler is None:
+        return {"kind": "none"}
+    kind = next(k for k, cls in SCALERS.items() if isinstance(scaler, cls))
+    state = {}
+    for attr in SCALER_STATE[kind]:
+        value = getattr(scaler, attr)
+        state[attr] = value.tolist() if isinstance(value, np.ndarray) else value
+    return {"kind": kind, "params": scaler.get_params(), "state": state}
+
+
+def scaler_from_dict(data: dict) -> TransformerMixin | None:
+    """Rebuild a fitted scaler from `scaler_to_dict` output."""
+    scaler = make_scaler(data["kind"])
+    if scaler is None:
+        return None
+    scaler.set_params(**data["params"])
+    for attr, value in data["state"].items():
+        setattr(scaler, attr, np.asarray(value) if isinstance(value, list) else value)
+    return scaler
+
+
+def scaler_json(scaler: TransformerMixin | None) -> str:
+    """`scaler_to_dict` as indented JSON text."""
+    return json.dumps(scaler_to_dict(scaler), indent=2)
+
+
+def prepare(
+    series: Series,
+    train_fraction: float = 0.8,
+    test_start: str | None = None,
+    transform: str = "none",
+    scaler: str = "standard",
+) -> PreparedSeries:
+    """Transform, split chronologically, and scale with statistics of the training part only."""
+    # The transform only looks backwards one step, so applying it before the split uses no
+    # future data and keeps the first test row's difference instead of losing it.
+    transformed = apply_transform(series.values, transform, series.columns)
+    drop = len(series.values) - len(transformed)
+    timestamps = series.timestamps[drop:]
+    raw = series.values[drop:]
+    labels = None if series.labels is None else series.labels[drop:]
+    n_train = train_size(timestamps, train_fraction, test_start)
+    _check_not_constant(transformed[:n_train], series.columns, transform)
+    fitted = make_scaler(scaler)
+    if fitted is not None:
+        fitted.fit(transformed[:n_train])
+        transformed = fitted.transform(transformed)
+    return PreparedSeries(
+        timestamps=timestamps, raw=raw, model_input=transformed.astype(np.float32),
+        labels=labels, n_train=n_train, scaler=fitted,
+    )
+
+
+def _check_not_constant(train: np.ndarray, columns: tuple[str, ...], transform: str) -> None:
+    if len(train) == 0:
+        raise DataError("the training part of the series is empty (raise data.train_fraction)")
+    flat = np.ptp(train, axis=0) == 0
+    if flat.any():
+        name = columns[int(np.argmax(flat))] if columns else "0"
+        after = "" if transform == "none" else f" after transform {transform}"
+        raise DataError(
+            f"column '{name}' is constant{after} over the training part ({train[0, flat][0]:g}); "
+            "a reconstruction model has nothing to learn from it"
+        )

@@ -1,0 +1,21 @@
+"""The project's exception types; the CLI turns each into one line and a non-zero exit."""
+
+
+class TsadlabError(Exception):
+    """Base class: an error the user can fix, reported as one line without a traceback."""
+
+
+class DataError(TsadlabError):
+    """The input series cannot be used as given (file, column, values, timestamps, length)."""
+
+
+class ConfigError(TsadlabError):
+    """A configuration value is out of range or inconsistent with the data."""
+
+
+class TrainingError(TsadlabError):
+    """Training could not produce a usable model (e.g. the loss became NaN)."""
+
+
+class ArtifactError(TsadlabError):
+    """A run directory cannot be written or read."""

@@ -1,0 +1,107 @@
+"""Figures of a run: seaborn PNGs and plotly HTML pages that work offline.
+
+Plotly pages load `plotly.min.js` from their own folder (written once per folder) instead of
+a CDN: research clusters and these machines are often offline.
+"""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
+import seaborn as sns  # noqa: E402
+from plotly.offline import get_plotlyjs  # noqa: E402
+
+from tsadlab.artifacts import write_atomic, write_text  # noqa: E402
+
+PLOTLY_JS = "plotly.min.js"
+SPLIT_COLORS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868"}
+
+
+def loss_curve(history: pd.DataFrame, path: Path) -> Path:
+    """Training and validation loss by epoch."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for column in ("loss", "val_loss"):
+        if column in history:
+            ax.plot(history["epoch"], history[column], marker="o", label=column)
+    ax.set(xlabel="epoch", ylabel="loss", title="Loss by epoch")
+    ax.legend()
+    return _save_png(fig, path)
+
+
+def score_distribution(scores: np.ndarray, threshold: float, title: str, path: Path) -> Path:
+    """Histogram with KDE of the finite scores, the threshold as a vertical line."""
+    finite = scores[np.isfinite(scores)]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.histplot(finite, bins=50, kde=len(finite) > 1 and np.ptp(finite) > 0, ax=ax)
+    ax.axvline(threshold, color="crimson", linestyle="--", label=f"threshold {threshold:.4g}")
+    above = int((finite > threshold).sum())
+    ax.set(xlabel="score", ylabel="count", title=f"{title} ({above} of {len(finite)} above)")
+    ax.legend()
+    return _save_png(fig, path)
+
+
+def series_page(timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...],
+                path: Path) -> Path:
+    """Interactive line chart of the series in original units."""
+    fig = go.Figure([
+        go.Scatter(x=timestamps, y=values[:, j], mode="lines", name=name)
+        for j, name in enumerate(columns)
+    ])
+    fig.update_layout(title="Series", xaxis_title="time", yaxis_title="value")
+    return _save_html(fig, path)
+
+
+def scores_page(timestamps: pd.DatetimeIndex, scores: np.ndarray, split: np.ndarray,
+                threshold: float, path: Path) -> Path:
+    """Scores over time, coloured by split, with the threshold line."""
+    fig = go.Figure()
+    for name, color in SPLIT_COLORS.items():
+        rows = split == name
+        if rows.any():
+            fig.add_trace(go.Scatter(x=timestamps[rows], y=scores[rows], mode="lines",
+                                     name=f"{name} score", line={"color": color}))
+    fig.add_hline(y=threshold, line={"color": "crimson", "dash": "dash"},
+                  annotation_text=f"threshold {threshold:.4g}")
+    fig.update_layout(title="Anomaly score vs threshold", xaxis_title="time",
+                      yaxis_title="score")
+    return _save_html(fig, path)
+
+
+def anomalies_page(timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...],
+                   flags: np.ndarray, split: np.ndarray, path: Path) -> Path:
+    """The series in original units with a marker on every flagged row."""
+    fig = go.Figure()
+    for j, name in enumerate(columns):
+        fig.add_trace(go.Scatter(x=timestamps, y=values[:, j], mode="lines", name=name))
+        for part, color in SPLIT_COLORS.items():
+            rows = flags & (split == part)
+            if rows.any():
+                fig.add_trace(go.Scatter(
+                    x=timestamps[rows], y=values[rows, j], mode="markers",
+                    name=f"anomaly ({part})", marker={"color": "crimson", "size": 7,
+                                                      "line": {"color": color, "width": 1}},
+                ))
+    fig.update_layout(title=f"Detected anomalies: {int(flags.sum())} rows",
+                      xaxis_title="time", yaxis_title="value")
+    return _save_html(fig, path)
+
+
+def _save_png(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    try:
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
+    finally:
+        plt.close(fig)
+
+
+def _save_html(fig: go.Figure, path: Path) -> Path:
+    js = path.parent / PLOTLY_JS
+    if not js.exists():
+        write_text(js, get_plotlyjs())
+    return write_text(path, fig.to_html(include_plotlyjs="directory", full_html=True))

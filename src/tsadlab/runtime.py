@@ -1,0 +1,79 @@
+"""The Keras backend, seeds and the software versions a run depends on."""
+
+import importlib
+import importlib.util
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from tsadlab.errors import ConfigError
+
+BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+REPORTED_PACKAGES = (
+    "tsadlab", "keras", "tensorflow", "jax", "torch", "numpy", "pandas", "scikit-learn",
+    "hydra-core", "omegaconf", "matplotlib", "seaborn", "plotly",
+)
+
+
+def load_keras(backend: str) -> ModuleType:
+    """Import Keras on `backend`; Keras fixes its backend at first import, so check it."""
+    if backend not in BACKEND_PACKAGES:
+        raise ConfigError(f"Received: backend={backend} (must be one of {tuple(BACKEND_PACKAGES)})")
+    if "keras" in sys.modules:
+        keras = sys.modules["keras"]
+        if keras.config.backend() != backend:
+            raise ConfigError(
+                f"Keras is already running on {keras.config.backend()} in this process; "
+                f"backend={backend} needs a new process (or set KERAS_BACKEND={backend})"
+            )
+        return keras
+    if importlib.util.find_spec(BACKEND_PACKAGES[backend]) is None:
+        raise ConfigError(
+            f"Received: backend={backend}, but {BACKEND_PACKAGES[backend]} is not installed "
+            f"(pip install {BACKEND_PACKAGES[backend]}, or use backend=tensorflow)"
+        )
+    os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return importlib.import_module("keras")
+
+
+def seed_everything(keras: ModuleType, seed: int) -> None:
+    """Seed Python, numpy and the backend; make TensorFlow's kernels deterministic."""
+    keras.utils.set_random_seed(seed)
+    if keras.config.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that can change a run's numbers."""
+    versions = {"python": platform.python_version()}
+    for name in REPORTED_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def git_commit(path: Path | None = None) -> str | None:
+    """The project's git commit (with '+dirty' for local changes), or None outside git."""
+    where = path or Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return None
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=where, capture_output=True, text=True, timeout=5,
+        )
+        return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None

@@ -1,0 +1,48 @@
+"""Per-window reconstruction errors and their alignment to the rows of the series."""
+
+import numpy as np
+
+from tsadlab.errors import ConfigError
+
+ERROR_METRICS = ("mae", "mse")
+ALIGNMENTS = ("end", "mean")
+
+
+def window_errors(x: np.ndarray, x_hat: np.ndarray, metric: str = "mae") -> np.ndarray:
+    """One error per window: mean absolute (or squared) difference over time steps and features."""
+    if metric not in ERROR_METRICS:
+        raise ConfigError(f"Received: scoring.error={metric} (must be one of {ERROR_METRICS})")
+    diff = np.asarray(x_hat, dtype=np.float64) - np.asarray(x, dtype=np.float64)
+    per_element = np.abs(diff) if metric == "mae" else np.square(diff)
+    return per_element.mean(axis=(1, 2))
+
+
+def point_scores(
+    errors: np.ndarray, n_rows: int, span: int, stride: int = 1, alignment: str = "end"
+) -> np.ndarray:
+    """Score each of `n_rows` rows from the errors of windows spanning `span` rows each.
+
+    `end` gives window i's error to the last row of its span (for target `next`, the row right
+    after the inputs, as the tutorial does); `mean` averages all windows whose span covers a row.
+    Rows that no window reaches get NaN.
+    """
+    if alignment not in ALIGNMENTS:
+        raise ConfigError(f"Received: scoring.alignment={alignment} (must be one of {ALIGNMENTS})")
+    starts = np.arange(len(errors)) * stride
+    if len(errors) and starts[-1] + span > n_rows:
+        raise ConfigError(f"{len(errors)} windows of span {span} do not fit in {n_rows} rows")
+    scores = np.full(n_rows, np.nan)
+    if alignment == "end":
+        scores[starts + span - 1] = errors
+        return scores
+    # Difference arrays: +e at a span's first row, -e just past its last, then cumulative sums.
+    total = np.zeros(n_rows + 1)
+    count = np.zeros(n_rows + 1)
+    np.add.at(total, starts, errors)
+    np.add.at(total, starts + span, -errors)
+    np.add.at(count, starts, 1.0)
+    np.add.at(count, starts + span, -1.0)
+    total, count = np.cumsum(total)[:n_rows], np.cumsum(count)[:n_rows]
+    covered = count > 0.5
+    scores[covered] = total[covered] / count[covered]
+    return scores

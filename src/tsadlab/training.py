@@ -1,0 +1,78 @@
+"""Keras fit with the project's callbacks; returns the per-epoch history as a table."""
+
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsadlab.errors import ConfigError, TrainingError
+
+
+def fit_targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Targets shaped like the model output.
+
+    For target `next`, y is the (m, d) row after each window. The tutorial passes it as is
+    and Keras silently broadcasts it over every output step; broadcasting here says so openly
+    and gives the same loss.
+    """
+    if y.shape == x.shape:
+        return y
+    return np.broadcast_to(y[:, None, :], x.shape)
+
+
+def fit_model(
+    model: Any,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    epochs: int,
+    batch_size: int,
+    shuffle: bool = False,
+    patience: int = 3,
+    restore_best_weights: bool = True,
+    tensorboard_dir: Path | None = None,
+    verbose: int = 2,
+) -> pd.DataFrame:
+    """Train with early stopping on val_loss (loss without validation); stop with a clear error
+    if the loss becomes NaN or infinite."""
+    import keras
+
+    if epochs < 1 or batch_size < 1 or patience < 0:
+        raise ConfigError(
+            f"Received: trainer.epochs={epochs}, trainer.batch_size={batch_size}, "
+            f"trainer.patience={patience} (need epochs >= 1, batch_size >= 1, patience >= 0)"
+        )
+    monitor = "val_loss" if validation is not None else "loss"
+    callbacks = [
+        keras.callbacks.EarlyStopping(
+            monitor=monitor, patience=patience, mode="min",
+            restore_best_weights=restore_best_weights,
+        ),
+        keras.callbacks.TerminateOnNaN(),
+    ]
+    if tensorboard_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
+    history = model.fit(
+        x_train, y_train, validation_data=validation, epochs=epochs, batch_size=batch_size,
+        shuffle=shuffle, callbacks=callbacks, verbose=verbose,
+    )
+    table = pd.DataFrame(history.history)
+    table.insert(0, "epoch", np.arange(1, len(table) + 1))
+    _check_finite(table)
+    return table
+
+
+def _check_finite(history: pd.DataFrame) -> None:
+    for column in ("loss", "val_loss"):
+        if column not in history:
+            continue
+        bad = [e for e, v in zip(history["epoch"], history[column], strict=True)
+               if not math.isfinite(v)]
+        if bad:
+            raise TrainingError(
+                f"training {column} became {history[column].iloc[bad[0] - 1]} at epoch {bad[0]}; "
+                "usual causes: a learning rate too high (model.learning_rate), unscaled or "
+                "huge inputs (data.scaler, data.transform), or inf values in the data"
+            )

@@ -1,0 +1,82 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsadlab.data.prepare import (
+    apply_transform,
+    prepare,
+    scaler_from_dict,
+    scaler_json,
+    train_size,
+)
+from tsadlab.data.sources import Series, load_sp500
+from tsadlab.errors import ConfigError, DataError
+
+
+def make_series(values: np.ndarray) -> Series:
+    values = np.asarray(values, dtype=float).reshape(len(values), -1)
+    timestamps = pd.date_range("2000-01-01", periods=len(values), freq="D")
+    return Series("s", timestamps, values, ("v",) * values.shape[1], None, "mem", "0" * 64)
+
+
+def test_tutorial_split_sizes():
+    prepared = prepare(load_sp500(), 0.8, transform="none")
+    assert prepared.n_train == 6553
+    assert len(prepared.timestamps) - prepared.n_train == 1639
+
+
+@pytest.mark.parametrize("scaler", ["standard", "minmax", "robust"])
+def test_scaler_sees_only_the_training_part(scaler):
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=200)
+    changed = values.copy()
+    changed[160:] *= 1000  # a wild test period must not move the training-part scaling
+    a = prepare(make_series(values), 0.8, scaler=scaler)
+    b = prepare(make_series(changed), 0.8, scaler=scaler)
+    np.testing.assert_array_equal(a.model_input[:160], b.model_input[:160])
+    if scaler == "standard":
+        assert a.model_input[:160].mean() == pytest.approx(0, abs=1e-6)
+        assert a.model_input[:160].std() == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize("scaler", ["standard", "minmax", "robust", "none"])
+def test_scaler_json_round_trip(scaler):
+    values = np.random.default_rng(1).normal(3, 2, size=(100, 2))
+    prepared = prepare(make_series(values), 0.7, scaler=scaler)
+    data = json.loads(scaler_json(prepared.scaler))
+    rebuilt = scaler_from_dict(data)
+    if scaler == "none":
+        assert rebuilt is None
+        return
+    np.testing.assert_allclose(rebuilt.transform(values), prepared.scaler.transform(values))
+
+
+def test_transforms_hand_computed():
+    values = np.array([[1.0], [2.0], [4.0]])
+    np.testing.assert_allclose(apply_transform(values, "diff"), [[1.0], [2.0]])
+    np.testing.assert_allclose(apply_transform(values, "log_return"), np.log([[2.0], [2.0]]))
+    with pytest.raises(DataError, match="log_return needs positive values; .* 0 at data row 2"):
+        apply_transform(np.array([[1.0], [0.0]]), "log_return", ("v",))
+
+
+def test_transform_keeps_raw_values_aligned():
+    prepared = prepare(make_series([1.0, 2.0, 3.0, 5.0, 8.0]), 0.5, transform="log_return")
+    assert prepared.raw[:, 0].tolist() == [2.0, 3.0, 5.0, 8.0]
+    assert prepared.timestamps[0] == pd.Timestamp("2000-01-02")
+    assert len(prepared.timestamps) == 4
+
+
+def test_date_split():
+    timestamps = pd.date_range("2000-01-01", periods=10, freq="D")
+    assert train_size(timestamps, 0.8, "2000-01-04") == 3
+    with pytest.raises(ConfigError, match="must fall inside the series"):
+        train_size(timestamps, 0.8, "1999-01-01")
+    with pytest.raises(ConfigError, match="train_fraction=1.5"):
+        train_size(timestamps, 1.5)
+
+
+def test_constant_series_is_rejected():
+    with pytest.raises(DataError, match="column 'v' is constant"):
+        prepare(make_series(np.full(50, 7.0)), 0.8)

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tsadlab.errors import ConfigError
+from tsadlab.scoring import point_scores, window_errors
+
+
+def test_window_errors_hand_computed():
+    x = np.zeros((2, 2, 1))
+    x_hat = np.array([[[1.0], [3.0]], [[-2.0], [0.0]]])
+    np.testing.assert_allclose(window_errors(x, x_hat, "mae"), [2.0, 1.0])
+    np.testing.assert_allclose(window_errors(x, x_hat, "mse"), [5.0, 2.0])
+
+
+def test_window_errors_equal_tutorial_formula_for_one_feature():
+    rng = np.random.default_rng(1)
+    x, x_hat = rng.normal(size=(50, 30, 1)), rng.normal(size=(50, 30, 1))
+    tutorial = np.mean(np.abs(x_hat - x), axis=1)[:, 0]
+    np.testing.assert_allclose(window_errors(x, x_hat), tutorial)
+
+
+def test_end_alignment_gives_tutorial_rows_for_next_target():
+    # Tutorial: test_score_df = test[TIME_STEPS:], so window i scores row i + 30.
+    errors = np.arange(1609, dtype=float)
+    scores = point_scores(errors, 1639, span=31, alignment="end")
+    assert np.isnan(scores[:30]).all()
+    np.testing.assert_array_equal(scores[30:], errors)
+
+
+def test_mean_alignment_hand_computed():
+    # 5 rows, span 3: windows cover rows 0-2, 1-3, 2-4.
+    scores = point_scores(np.array([3.0, 6.0, 9.0]), 5, span=3, alignment="mean")
+    np.testing.assert_allclose(scores, [3.0, 4.5, 6.0, 7.5, 9.0])
+
+
+def test_unknown_alignment_is_rejected():
+    with pytest.raises(ConfigError, match="scoring.alignment=middle"):
+        point_scores(np.ones(3), 5, span=3, alignment="middle")
+
+
+@given(
+    n_windows=st.integers(1, 40), span=st.integers(2, 10), stride=st.integers(1, 4),
+    extra=st.integers(0, 5), seed=st.integers(0, 1000),
+)
+def test_mean_alignment_matches_brute_force(n_windows, span, stride, extra, seed):
+    errors = np.random.default_rng(seed).uniform(0, 10, n_windows)
+    n_rows = (n_windows - 1) * stride + span + extra
+    scores = point_scores(errors, n_rows, span, stride, "mean")
+    for row in range(n_rows):
+        covering = [e for i, e in enumerate(errors) if i * stride <= row < i * stride + span]
+        if covering:
+            assert scores[row] == pytest.approx(np.mean(covering))
+        else:
+            assert np.isnan(scores[row])
