@@ -1,0 +1,43 @@
+# tsadlab: `make demo` sets up and runs the default S&P 500 experiment; `make test` sets up
+# and runs the fast tests. Both need only python3 (>= 3.11) on the machine.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup demo tutorial test test-all lint format clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP) ## create .venv and install tsadlab with its dev tools
+
+demo: setup ## run the default experiment on the bundled S&P 500 data into outputs/
+	$(BIN)/tsadlab-train
+
+tutorial: setup ## reproduce the tutorial (experiment=sp500_tutorial)
+	$(BIN)/tsadlab-train experiment=sp500_tutorial
+
+test: setup ## fast tests (everything not marked slow)
+	$(BIN)/python -m pytest -m "not slow"
+
+test-all: setup ## every test, slow ones included
+	$(BIN)/python -m pytest
+
+lint: setup ## ruff check and format check
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+format: setup ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+clean: ## remove the virtual environment and caches (keeps outputs/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

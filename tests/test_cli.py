@@ -1,0 +1,112 @@
+"""`tsadlab-train` as a user runs it: overrides, sweeps, and one clear line for bad input."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TINY
+
+from tsadlab import artifacts
+
+
+def train_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run([sys.executable, "-m", "tsadlab.train", *args], capture_output=True,
+                          text=True, timeout=300, env=env, cwd=cwd)
+
+
+def test_cli_run_with_overrides(tmp_path):
+    run_dir = tmp_path / "run"
+    done = train_cli(*TINY, "model.dropout=0.1", "threshold=quantile", "threshold.q=0.95",
+                     "seed=3", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 0, done.stderr
+    assert artifacts.read_status(run_dir)["status"] == "finished"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["seed"] == 3
+    assert metrics["threshold"]["params"] == {"q": 0.95}
+    assert "model.dropout=0.1" in (run_dir / ".hydra" / "overrides.yaml").read_text()
+
+
+@pytest.mark.slow
+def test_cli_sweep_writes_one_run_per_job(tmp_path):
+    done = train_cli("-m", *TINY, "seed=0,1", f"hydra.sweep.dir={tmp_path}")
+    assert done.returncode == 0, done.stderr
+    for job in ("0", "1"):
+        assert artifacts.read_status(tmp_path / job)["status"] == "finished"
+
+
+def test_relative_csv_path_is_resolved_from_where_the_command_runs(tmp_path):
+    rows = "\n".join(f"2020-01-{d:02d},{(d * 7) % 11 + d}" for d in range(1, 31))
+    (tmp_path / "mine.csv").write_text("timestamp,value\n" + rows + "\n")
+    run_dir = tmp_path / "out"
+    done = train_cli(*TINY, "data=csv", "data.path=mine.csv", "data.rows=null",
+                     "data.window=4", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((run_dir / "metrics.json").read_text())["data"]["rows"] == 30
+
+
+CSV_CASES = {
+    "missing file": (None, [], "data file not found"),
+    "misspelled column": ("timestamp,value\n2020-01-01,1\n", ["data.value_columns=[valeu]"],
+                          "column 'valeu' not found"),
+    "non-numeric": ("timestamp,value\n2020-01-01,1\n2020-01-02,abc\n", [], "non-numeric"),
+    "nan": ("timestamp,value\n2020-01-01,1\n2020-01-02,\n", [], "missing or infinite"),
+    "unsorted": ("timestamp,value\n2020-01-02,1\n2020-01-01,2\n", [], "not in increasing"),
+    "duplicate": ("timestamp,value\n2020-01-01,1\n2020-01-01,2\n", [], "duplicate timestamp"),
+    "too short": ("timestamp,value\n" + "".join(f"2020-01-{d:02d},{d % 3}\n"
+                                               for d in range(1, 21)), [], "shorter than one"),
+    "constant": ("timestamp,value\n" + "".join(f"2020-01-{d:02d},5\n" for d in range(1, 29)),
+                 [], "is constant"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSV_CASES))
+def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
+    text, extra, message = CSV_CASES[case]
+    path = tmp_path / "data.csv"
+    if text is not None:
+        path.write_text(text)
+    run_dir = tmp_path / "run"
+    done = train_cli(*TINY, "data=csv", f"data.path={path}", "data.rows=null", *extra,
+                     f"hydra.run.dir={run_dir}")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and message in errors[0], done.stderr
+    assert artifacts.read_status(run_dir)["status"] == "failed"
+    assert not (run_dir / "metrics.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.encoder_unit=[4]", "error: unknown config key 'model.encoder_unit'; valid keys "
+         "of model: name, target, encoder_units"),
+        ("model.encoder_unit=[4]", "did you mean 'encoder_units'?"),
+        ("data=nope", "error: unknown choice data=nope; available: csv, sp500, sp500_full"),
+        ("data.transform=sqrt", "error: invalid value for data.transform: Invalid value 'sqrt'"),
+        ("trainer.epochs=many", "Value 'many' of type 'str' could not be converted to Integer"),
+    ],
+)
+def test_bad_config_is_refused_before_any_run(tmp_path, override, message):
+    run_dir = tmp_path / "run"
+    done = train_cli(override, f"hydra.run.dir={run_dir}")
+    assert done.returncode != 0
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not run_dir.exists()
+
+
+def test_config_errors_in_a_sweep_are_still_reported_by_hydra(tmp_path):
+    done = train_cli("-m", "model.encoder_unit=[4]", f"hydra.sweep.dir={tmp_path / 's'}")
+    assert done.returncode != 0
+    assert "encoder_unit" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_value_in_range_check(tmp_path):
+    done = train_cli(*TINY, "data.window=1", f"hydra.run.dir={tmp_path / 'run'}")
+    assert done.returncode == 1
+    assert "error: Received: data.window=1 (must be >= 2)" in done.stderr

@@ -1,0 +1,139 @@
+"""End-to-end runs composed in-process, and what the run directory holds."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY, compose_config
+
+from tsadlab import artifacts
+from tsadlab.data.prepare import prepare, scaler_from_dict
+from tsadlab.errors import ArtifactError, DataError
+from tsadlab.pipeline import load_series, make_windows, run, settings
+
+FIGURES = ["loss_curve.png", "train_score_dist.png", "test_score_dist.png", "series.html",
+           "scores_vs_threshold.html", "anomalies.html"]
+
+
+def test_tutorial_experiment_reproduces_the_tutorial_setup():
+    s = settings(compose_config(["experiment=sp500_tutorial"]))
+    assert s["model"]["target"] == "next"
+    assert s["threshold"] == {"name": "fixed", "fit_on": "train", "value": 0.65}
+    assert (s["data"]["transform"], s["data"]["scaler"]) == ("none", "standard")
+    assert (s["trainer"]["batch_size"], s["trainer"]["validation_split"]) == (32, 0.1)
+    assert (s["trainer"]["patience"], s["trainer"]["shuffle"]) == (3, False)
+    assert s["model"]["encoder_units"] == [128] and s["model"]["dropout"] == 0.2
+    prepared = prepare(load_series(s["data"]), 0.8, transform="none")
+    windows = make_windows(prepared, 30, "next", 1, 0.1)
+    assert (len(windows.x_train), len(windows.x_test)) == (6523, 1609)
+    assert windows.y_train.shape == (6523, 1)
+
+
+def test_default_config_is_the_corrected_one():
+    s = settings(compose_config())
+    assert s["model"]["target"] == "reconstruction"
+    assert s["data"]["transform"] == "log_return"
+    assert s["data"]["rows"] == 8192
+    assert settings(compose_config(["data=sp500_full"]))["data"]["rows"] is None
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run")
+    result = run(compose_config(TINY), run_dir)
+    return run_dir, result
+
+
+def test_run_directory_holds_every_artifact(finished_run):
+    run_dir, result = finished_run
+    assert artifacts.read_status(run_dir)["status"] == "finished"
+    for name in ["config.yaml", "model.keras", "scaler.json", "history.csv", "scores.csv",
+                 "events.csv", "metrics.json"]:
+        assert (run_dir / name).stat().st_size > 0, name
+    for name in FIGURES:
+        assert (run_dir / "figures" / name).stat().st_size > 1000, name
+    page = (run_dir / "figures" / "anomalies.html").read_text()
+    assert '<script charset="utf-8" src="plotly.min.js"></script>' in page
+    assert "Plotly.newPlot" in page and "cdn.plot.ly" not in page
+    assert (run_dir / "figures" / "plotly.min.js").stat().st_size > 1_000_000
+
+
+def test_scores_csv_rows_and_columns(finished_run):
+    run_dir, result = finished_run
+    scores = pd.read_csv(run_dir / "scores.csv", parse_dates=["timestamp"])
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    # 400 rows, log_return drops the first: 399 rows, 80 % of them (319) in training.
+    assert len(scores) == 399 == metrics["sizes"]["rows_train_period"] + metrics["sizes"][
+        "rows_test"]
+    assert list(scores.columns) == ["timestamp", "value", "split", "score", "threshold",
+                                    "is_anomaly"]
+    assert scores["split"].value_counts().to_dict() == {
+        "train": 319 - metrics["sizes"]["rows_val"], "test": 80,
+        "val": metrics["sizes"]["rows_val"]}
+    # Values are in original units (raw close, not returns).
+    assert scores["value"].iloc[0] == pytest.approx(210.880005)
+    # end alignment, reconstruction: the first window-1 rows of each part have no score.
+    assert scores["score"].isna().sum() == 2 * 9
+    flagged = scores["score"] > metrics["threshold"]["value"]
+    assert (flagged == scores["is_anomaly"].astype(bool)).all()
+    assert metrics["anomalies"]["rows"]["test"] == int(
+        scores.loc[scores.split == "test", "is_anomaly"].sum())
+
+
+def test_threshold_is_fitted_on_training_scores_only(finished_run):
+    run_dir, _ = finished_run
+    scores = pd.read_csv(run_dir / "scores.csv")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    train_scores = scores.loc[scores.split != "test", "score"].dropna()
+    assert metrics["threshold"]["value"] == pytest.approx(np.quantile(train_scores, 0.99))
+
+
+def test_metrics_json_records_what_a_rerun_needs(finished_run):
+    run_dir, result = finished_run
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    for key in ["experiment", "seed", "backend", "data", "sizes", "training", "threshold",
+                "anomalies", "timings_s", "versions", "git_commit"]:
+        assert key in metrics
+    assert metrics["data"]["sha256"] == result.metrics["data"]["sha256"]
+    assert metrics["training"]["epochs_run"] == len(pd.read_csv(run_dir / "history.csv"))
+    assert {"keras", "numpy", "tensorflow"} <= set(metrics["versions"])
+    scaler = scaler_from_dict(json.loads((run_dir / "scaler.json").read_text()))
+    assert scaler.mean_.shape == (1,)
+
+
+def test_events_cover_the_flagged_rows(finished_run):
+    run_dir, _ = finished_run
+    scores = pd.read_csv(run_dir / "scores.csv")
+    events = pd.read_csv(run_dir / "events.csv")
+    assert events["n_points"].sum() == scores["is_anomaly"].sum()
+
+
+def test_a_finished_run_is_never_overwritten(finished_run):
+    run_dir, _ = finished_run
+    with pytest.raises(ArtifactError, match="already holds a finished run"):
+        run(compose_config(TINY), run_dir)
+
+
+def test_same_seed_gives_identical_scores(tmp_path, finished_run):
+    _, first = finished_run
+    again = run(compose_config(TINY), tmp_path / "again")
+    pd.testing.assert_frame_equal(first.scores, again.scores)
+
+
+def test_failed_run_is_marked_failed_and_has_no_metrics(tmp_path, write_csv):
+    path = write_csv("timestamp,value\n2020-01-01,1\n2020-01-02,x\n")
+    run_dir = tmp_path / "failed"
+    with pytest.raises(DataError):
+        run(compose_config([*TINY, "data=csv", f"data.path={path}", "data.rows=null"]), run_dir)
+    status = artifacts.read_status(run_dir)
+    assert status["status"] == "failed" and "non-numeric" in status["error"]
+    assert not (run_dir / "metrics.json").exists()
+
+
+def test_mean_alignment_scores_every_row(tmp_path):
+    result = run(compose_config([*TINY, "scoring.alignment=mean", "threshold=max"]),
+                 tmp_path / "mean")
+    assert result.scores["score"].notna().all()
+    train = result.scores[result.scores.split != "test"]
+    assert not train["is_anomaly"].any()  # max of training scores flags nothing there
