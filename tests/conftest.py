@@ -14,8 +14,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # A model and a series small enough that a full run takes a few seconds.
 TINY = [
-    "model.encoder_units=[4]", "model.decoder_units=[4]", "trainer.epochs=2",
-    "trainer.verbose=0", "data.rows=400", "data.window=10",
+    "model.encoder_units=[4]",
+    "model.decoder_units=[4]",
+    "trainer.epochs=2",
+    "trainer.verbose=0",
+    "data.rows=400",
+    "data.window=10",
 ]
 
 

@@ -14,14 +14,26 @@ from tsadlab import artifacts
 
 def train_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([sys.executable, "-m", "tsadlab.train", *args], capture_output=True,
-                          text=True, timeout=300, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "tsadlab.train", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd,
+    )
 
 
 def test_cli_run_with_overrides(tmp_path):
     run_dir = tmp_path / "run"
-    done = train_cli(*TINY, "model.dropout=0.1", "threshold=quantile", "threshold.q=0.95",
-                     "seed=3", f"hydra.run.dir={run_dir}")
+    done = train_cli(
+        *TINY,
+        "model.dropout=0.1",
+        "threshold=quantile",
+        "threshold.q=0.95",
+        "seed=3",
+        f"hydra.run.dir={run_dir}",
+    )
     assert done.returncode == 0, done.stderr
     assert artifacts.read_status(run_dir)["status"] == "finished"
     metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -42,24 +54,40 @@ def test_relative_csv_path_is_resolved_from_where_the_command_runs(tmp_path):
     rows = "\n".join(f"2020-01-{d:02d},{(d * 7) % 11 + d}" for d in range(1, 31))
     (tmp_path / "mine.csv").write_text("timestamp,value\n" + rows + "\n")
     run_dir = tmp_path / "out"
-    done = train_cli(*TINY, "data=csv", "data.path=mine.csv", "data.rows=null",
-                     "data.window=4", f"hydra.run.dir={run_dir}", cwd=tmp_path)
+    done = train_cli(
+        *TINY,
+        "data=csv",
+        "data.path=mine.csv",
+        "data.rows=null",
+        "data.window=4",
+        f"hydra.run.dir={run_dir}",
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads((run_dir / "metrics.json").read_text())["data"]["rows"] == 30
 
 
 CSV_CASES = {
     "missing file": (None, [], "data file not found"),
-    "misspelled column": ("timestamp,value\n2020-01-01,1\n", ["data.value_columns=[valeu]"],
-                          "column 'valeu' not found"),
+    "misspelled column": (
+        "timestamp,value\n2020-01-01,1\n",
+        ["data.value_columns=[valeu]"],
+        "column 'valeu' not found",
+    ),
     "non-numeric": ("timestamp,value\n2020-01-01,1\n2020-01-02,abc\n", [], "non-numeric"),
     "nan": ("timestamp,value\n2020-01-01,1\n2020-01-02,\n", [], "missing or infinite"),
     "unsorted": ("timestamp,value\n2020-01-02,1\n2020-01-01,2\n", [], "not in increasing"),
     "duplicate": ("timestamp,value\n2020-01-01,1\n2020-01-01,2\n", [], "duplicate timestamp"),
-    "too short": ("timestamp,value\n" + "".join(f"2020-01-{d:02d},{d % 3}\n"
-                                               for d in range(1, 21)), [], "shorter than one"),
-    "constant": ("timestamp,value\n" + "".join(f"2020-01-{d:02d},5\n" for d in range(1, 29)),
-                 [], "is constant"),
+    "too short": (
+        "timestamp,value\n" + "".join(f"2020-01-{d:02d},{d % 3}\n" for d in range(1, 21)),
+        [],
+        "shorter than one",
+    ),
+    "constant": (
+        "timestamp,value\n" + "".join(f"2020-01-{d:02d},5\n" for d in range(1, 29)),
+        [],
+        "is constant",
+    ),
 }
 
 
@@ -70,8 +98,9 @@ def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
     if text is not None:
         path.write_text(text)
     run_dir = tmp_path / "run"
-    done = train_cli(*TINY, "data=csv", f"data.path={path}", "data.rows=null", *extra,
-                     f"hydra.run.dir={run_dir}")
+    done = train_cli(
+        *TINY, "data=csv", f"data.path={path}", "data.rows=null", *extra, f"hydra.run.dir={run_dir}"
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
@@ -83,8 +112,11 @@ def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("model.encoder_unit=[4]", "error: unknown config key 'model.encoder_unit'; valid keys "
-         "of model: name, target, encoder_units"),
+        (
+            "model.encoder_unit=[4]",
+            "error: unknown config key 'model.encoder_unit'; valid keys "
+            "of model: name, target, encoder_units",
+        ),
         ("model.encoder_unit=[4]", "did you mean 'encoder_units'?"),
         ("data=nope", "error: unknown choice data=nope; available: csv, sp500, sp500_full"),
         ("data.transform=sqrt", "error: invalid value for data.transform: Invalid value 'sqrt'"),

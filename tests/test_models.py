@@ -19,8 +19,9 @@ def test_tutorial_architecture_and_parameter_count():
 
 
 def test_deeper_multivariate_model_reconstructs_every_channel():
-    model = build_model("lstm_ae", window=12, n_features=3, encoder_units=[8, 4],
-                        decoder_units=[4, 8], dropout=0.0)
+    model = build_model(
+        "lstm_ae", window=12, n_features=3, encoder_units=[8, 4], decoder_units=[4, 8], dropout=0.0
+    )
     x = np.random.default_rng(0).normal(size=(5, 12, 3)).astype("float32")
     assert model.predict(x, verbose=0).shape == (5, 12, 3)
     assert sum(type(layer).__name__ == "LSTM" for layer in model.layers) == 4

@@ -9,11 +9,18 @@ from conftest import TINY, compose_config
 
 from tsadlab import artifacts
 from tsadlab.data.prepare import prepare, scaler_from_dict
+from tsadlab.data.sources import load_series
 from tsadlab.errors import ArtifactError, DataError
-from tsadlab.pipeline import load_series, make_windows, run, settings
+from tsadlab.pipeline import make_windows, run, settings
 
-FIGURES = ["loss_curve.png", "train_score_dist.png", "test_score_dist.png", "series.html",
-           "scores_vs_threshold.html", "anomalies.html"]
+FIGURES = [
+    "loss_curve.png",
+    "train_score_dist.png",
+    "test_score_dist.png",
+    "series.html",
+    "scores_vs_threshold.html",
+    "anomalies.html",
+]
 
 
 def test_tutorial_experiment_reproduces_the_tutorial_setup():
@@ -46,10 +53,17 @@ def finished_run(tmp_path_factory):
 
 
 def test_run_directory_holds_every_artifact(finished_run):
-    run_dir, result = finished_run
+    run_dir, _ = finished_run
     assert artifacts.read_status(run_dir)["status"] == "finished"
-    for name in ["config.yaml", "model.keras", "scaler.json", "history.csv", "scores.csv",
-                 "events.csv", "metrics.json"]:
+    for name in [
+        "config.yaml",
+        "model.keras",
+        "scaler.json",
+        "history.csv",
+        "scores.csv",
+        "events.csv",
+        "metrics.json",
+    ]:
         assert (run_dir / name).stat().st_size > 0, name
     for name in FIGURES:
         assert (run_dir / "figures" / name).stat().st_size > 1000, name
@@ -60,17 +74,26 @@ def test_run_directory_holds_every_artifact(finished_run):
 
 
 def test_scores_csv_rows_and_columns(finished_run):
-    run_dir, result = finished_run
+    run_dir, _ = finished_run
     scores = pd.read_csv(run_dir / "scores.csv", parse_dates=["timestamp"])
     metrics = json.loads((run_dir / "metrics.json").read_text())
     # 400 rows, log_return drops the first: 399 rows, 80 % of them (319) in training.
-    assert len(scores) == 399 == metrics["sizes"]["rows_train_period"] + metrics["sizes"][
-        "rows_test"]
-    assert list(scores.columns) == ["timestamp", "value", "split", "score", "threshold",
-                                    "is_anomaly"]
+    assert (
+        len(scores) == 399 == metrics["sizes"]["rows_train_period"] + metrics["sizes"]["rows_test"]
+    )
+    assert list(scores.columns) == [
+        "timestamp",
+        "value",
+        "split",
+        "score",
+        "threshold",
+        "is_anomaly",
+    ]
     assert scores["split"].value_counts().to_dict() == {
-        "train": 319 - metrics["sizes"]["rows_val"], "test": 80,
-        "val": metrics["sizes"]["rows_val"]}
+        "train": 319 - metrics["sizes"]["rows_val"],
+        "test": 80,
+        "val": metrics["sizes"]["rows_val"],
+    }
     # Values are in original units (raw close, not returns).
     assert scores["value"].iloc[0] == pytest.approx(210.880005)
     # end alignment, reconstruction: the first window-1 rows of each part have no score.
@@ -78,7 +101,8 @@ def test_scores_csv_rows_and_columns(finished_run):
     flagged = scores["score"] > metrics["threshold"]["value"]
     assert (flagged == scores["is_anomaly"].astype(bool)).all()
     assert metrics["anomalies"]["rows"]["test"] == int(
-        scores.loc[scores.split == "test", "is_anomaly"].sum())
+        scores.loc[scores.split == "test", "is_anomaly"].sum()
+    )
 
 
 def test_threshold_is_fitted_on_training_scores_only(finished_run):
@@ -92,8 +116,19 @@ def test_threshold_is_fitted_on_training_scores_only(finished_run):
 def test_metrics_json_records_what_a_rerun_needs(finished_run):
     run_dir, result = finished_run
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    for key in ["experiment", "seed", "backend", "data", "sizes", "training", "threshold",
-                "anomalies", "timings_s", "versions", "git_commit"]:
+    for key in [
+        "experiment",
+        "seed",
+        "backend",
+        "data",
+        "sizes",
+        "training",
+        "threshold",
+        "anomalies",
+        "timings_s",
+        "versions",
+        "git_commit",
+    ]:
         assert key in metrics
     assert metrics["data"]["sha256"] == result.metrics["data"]["sha256"]
     assert metrics["training"]["epochs_run"] == len(pd.read_csv(run_dir / "history.csv"))
@@ -132,8 +167,9 @@ def test_failed_run_is_marked_failed_and_has_no_metrics(tmp_path, write_csv):
 
 
 def test_mean_alignment_scores_every_row(tmp_path):
-    result = run(compose_config([*TINY, "scoring.alignment=mean", "threshold=max"]),
-                 tmp_path / "mean")
+    result = run(
+        compose_config([*TINY, "scoring.alignment=mean", "threshold=max"]), tmp_path / "mean"
+    )
     assert result.scores["score"].notna().all()
     train = result.scores[result.scores.split != "test"]
     assert not train["is_anomaly"].any()  # max of training scores flags nothing there

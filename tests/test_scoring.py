@@ -41,8 +41,11 @@ def test_unknown_alignment_is_rejected():
 
 
 @given(
-    n_windows=st.integers(1, 40), span=st.integers(2, 10), stride=st.integers(1, 4),
-    extra=st.integers(0, 5), seed=st.integers(0, 1000),
+    n_windows=st.integers(1, 40),
+    span=st.integers(2, 10),
+    stride=st.integers(1, 4),
+    extra=st.integers(0, 5),
+    seed=st.integers(0, 1000),
 )
 def test_mean_alignment_matches_brute_force(n_windows, span, stride, extra, seed):
     errors = np.random.default_rng(seed).uniform(0, 10, n_windows)

@@ -41,15 +41,25 @@ GOOD = "ts,value\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n2020-01-04,4\n"
         (GOOD, {"value_columns": ["valeu"]}, "column 'valeu' not found .*did you mean 'value'"),
         (GOOD, {"time_column": "time"}, "column 'time' not found"),
         ("ts,value\n2020-01-01,1\n2020-01-02,abc\n", {}, "non-numeric .* line 3 .*'abc'"),
-        ("ts,value\n2020-01-01,1\n2020-01-02,1,5\n", {}, "Expected 2 fields in line 3.*decimal point"),
+        (
+            "ts,value\n2020-01-01,1\n2020-01-02,1,5\n",
+            {},
+            "Expected 2 fields in line 3.*decimal point",
+        ),
         ("ts;value\n2020-01-01;1\n", {}, "column 'ts' not found .*available columns: ts;value"),
-        ("ts,value\n2020-01-01,1\n2020-01-02,\n2020-01-03,inf\n", {},
-         r"missing or infinite values .* line 3, 4 .*data.missing"),
+        (
+            "ts,value\n2020-01-01,1\n2020-01-02,\n2020-01-03,inf\n",
+            {},
+            r"missing or infinite values .* line 3, 4 .*data.missing",
+        ),
         ("ts,value\n2020-01-02,1\n2020-01-01,2\n", {}, "not in increasing order: line 3"),
         ("ts,value\n2020-01-01,1\n2020-01-01,2\n", {}, "duplicate timestamp .* lines 2 and 3"),
         ("ts,value\n2020-01-01,1\nyesterday,2\n", {}, "unparseable timestamps .* line 3"),
-        ("ts,value,l\n2020-01-01,1,0\n2020-01-02,2,2\n", {"label_column": "l"},
-         "must be 0 or 1; line 3 holds '2'"),
+        (
+            "ts,value,l\n2020-01-01,1,0\n2020-01-02,2,2\n",
+            {"label_column": "l"},
+            "must be 0 or 1; line 3 holds '2'",
+        ),
     ],
 )
 def test_bad_csv_gives_one_clear_error(write_csv, text, kwargs, message):

@@ -67,8 +67,9 @@ def test_series_shorter_than_window_plus_target_is_rejected():
 
 
 @given(
-    values=arrays(np.float64, st.tuples(st.integers(2, 60), st.integers(1, 3)),
-                  elements=st.floats(-1e6, 1e6)),
+    values=arrays(
+        np.float64, st.tuples(st.integers(2, 60), st.integers(1, 3)), elements=st.floats(-1e6, 1e6)
+    ),
     window=st.integers(2, 20),
     stride=st.integers(1, 5),
     target=st.sampled_from(["reconstruction", "next"]),
@@ -85,8 +86,9 @@ def test_windows_match_a_plain_loop(values, window, stride, target):
     for i in range(count):
         start = i * stride
         np.testing.assert_array_equal(x[i], values[start : start + window])
-        expected_y = values[start : start + window] if target == "reconstruction" \
-            else values[start + window]
+        expected_y = (
+            values[start : start + window] if target == "reconstruction" else values[start + window]
+        )
         np.testing.assert_array_equal(y[i], expected_y)
     # The last window's span ends inside the series, and one more stride would not fit.
     assert (count - 1) * stride + span <= len(values) < count * stride + span

@@ -12,52 +12,52 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
 
-class Source(str, Enum):
+class Source(Enum):
     sp500 = "sp500"
     csv = "csv"
 
 
-class MissingPolicy(str, Enum):
+class MissingPolicy(Enum):
     error = "error"
     ffill = "ffill"
     interpolate = "interpolate"
     drop = "drop"
 
 
-class Transform(str, Enum):
+class Transform(Enum):
     none = "none"
     diff = "diff"
     log_return = "log_return"
 
 
-class Scaler(str, Enum):
+class Scaler(Enum):
     standard = "standard"
     minmax = "minmax"
     robust = "robust"
     none = "none"
 
 
-class Target(str, Enum):
+class Target(Enum):
     reconstruction = "reconstruction"
     next = "next"
 
 
-class Alignment(str, Enum):
+class Alignment(Enum):
     end = "end"
     mean = "mean"
 
 
-class ErrorMetric(str, Enum):
+class ErrorMetric(Enum):
     mae = "mae"
     mse = "mse"
 
 
-class FitOn(str, Enum):
+class FitOn(Enum):
     train = "train"
     val = "val"
 
 
-class Backend(str, Enum):
+class Backend(Enum):
     tensorflow = "tensorflow"
     jax = "jax"
     torch = "torch"
@@ -84,8 +84,15 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    name: str = "lstm_ae"
+    """Keys every model has; each architecture's schema adds its own."""
+
+    name: str = MISSING
     target: Target = Target.reconstruction
+
+
+@dataclass
+class LstmAeConfig(ModelConfig):
+    name: str = "lstm_ae"
     encoder_units: list[int] = field(default_factory=lambda: [128])
     decoder_units: list[int] = field(default_factory=lambda: [128])
     dropout: float = 0.2
@@ -139,9 +146,9 @@ class MaxThresholdConfig(ThresholdConfig):
 @dataclass
 class RunConfig:
     data: DataConfig = MISSING
-    model: ModelConfig = MISSING
+    # Any: each model and threshold strategy has its own schema, checked by its group file.
+    model: Any = MISSING
     trainer: TrainerConfig = MISSING
-    # Any: each threshold strategy has its own schema, checked by its group file.
     threshold: Any = MISSING
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     name: str = "default"
@@ -154,7 +161,7 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=RunConfig)
     cs.store(group="data", name="base_data", node=DataConfig)
-    cs.store(group="model", name="base_model", node=ModelConfig)
+    cs.store(group="model", name="base_lstm_ae", node=LstmAeConfig)
     cs.store(group="trainer", name="base_trainer", node=TrainerConfig)
     cs.store(group="threshold", name="base_fixed", node=FixedThresholdConfig)
     cs.store(group="threshold", name="base_quantile", node=QuantileThresholdConfig)

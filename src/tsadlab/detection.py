@@ -20,9 +20,14 @@ def events_table(
     rows = []
     for first, last in flag_runs(flags):
         peak = first + int(np.nanargmax(scores[first : last + 1]))
-        rows.append({
-            "start": timestamps[first], "end": timestamps[last],
-            "n_points": int(last - first + 1), "peak_time": timestamps[peak],
-            "peak_score": float(scores[peak]), "split": split[first],
-        })
+        rows.append(
+            {
+                "start": timestamps[first],
+                "end": timestamps[last],
+                "n_points": int(last - first + 1),
+                "peak_time": timestamps[peak],
+                "peak_score": float(scores[peak]),
+                "split": split[first],
+            }
+        )
     return pd.DataFrame(rows, columns=EVENT_COLUMNS)

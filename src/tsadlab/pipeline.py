@@ -18,7 +18,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from tsadlab import artifacts, plots
 from tsadlab.data.prepare import PreparedSeries, prepare, scaler_json
-from tsadlab.data.sources import Series, load_csv, load_sp500
+from tsadlab.data.sources import Series, load_series
 from tsadlab.data.windows import model_windows, validation_split_at, window_span
 from tsadlab.detection import events_table
 from tsadlab.errors import ConfigError, DataError, TsadlabError
@@ -73,23 +73,9 @@ def settings(cfg: DictConfig | dict) -> dict:
     return OmegaConf.to_container(node, resolve=True, enum_to_str=True)
 
 
-def load_series(data: dict) -> Series:
-    """The series named by the `data` config."""
-    if data["source"] == "sp500":
-        return load_sp500(rows=data["rows"], name=data["name"])
-    if data["source"] == "csv":
-        if not data.get("path"):
-            raise ConfigError("data=csv needs data.path=<file.csv>")
-        return load_csv(
-            data["path"], time_column=data["time_column"], value_columns=data["value_columns"],
-            label_column=data["label_column"], time_format=data["time_format"],
-            rows=data["rows"], missing=data["missing"], name=data["name"],
-        )
-    raise ConfigError(f"Received: data.source={data['source']} (must be one of sp500, csv)")
-
-
-def make_windows(prepared: PreparedSeries, window: int, target: str, stride: int,
-                 validation_split: float) -> Windows:
+def make_windows(
+    prepared: PreparedSeries, window: int, target: str, stride: int, validation_split: float
+) -> Windows:
     """Window the training and test parts separately, as the tutorial does."""
     train = prepared.model_input[: prepared.n_train]
     test = prepared.model_input[prepared.n_train :]
@@ -119,17 +105,27 @@ def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, p
     keras = load_keras(s["backend"])
     seed_everything(keras, s["seed"])
     model_cfg = {k: v for k, v in s["model"].items() if k not in ("name", "target")}
-    model = build_model(s["model"]["name"], window=s["data"]["window"],
-                        n_features=windows.x_train.shape[2], **model_cfg)
+    model = build_model(
+        s["model"]["name"],
+        window=s["data"]["window"],
+        n_features=windows.x_train.shape[2],
+        **model_cfg,
+    )
     x, y, at = windows.x_train, windows.y_train, windows.val_start
     validation = None
     if at < len(x):
         validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
     t = s["trainer"]
     history = fit_model(
-        model, np.ascontiguousarray(x[:at]), fit_targets(x[:at], y[:at]), validation,
-        epochs=t["epochs"], batch_size=t["batch_size"], shuffle=t["shuffle"],
-        patience=t["patience"], restore_best_weights=t["restore_best_weights"],
+        model,
+        np.ascontiguousarray(x[:at]),
+        fit_targets(x[:at], y[:at]),
+        validation,
+        epochs=t["epochs"],
+        batch_size=t["batch_size"],
+        shuffle=t["shuffle"],
+        patience=t["patience"],
+        restore_best_weights=t["restore_best_weights"],
         tensorboard_dir=(run_dir / "tensorboard") if t["tensorboard"] and run_dir else None,
         verbose=t["verbose"],
     )
@@ -141,11 +137,14 @@ def score_rows(model: Any, prepared: PreparedSeries, windows: Windows, s: dict) 
     batch = s["trainer"]["predict_batch_size"]
     stride, alignment = s["data"]["stride"], s["scoring"]["alignment"]
     parts = []
-    for x, n_rows in ((windows.x_train, prepared.n_train),
-                      (windows.x_test, len(prepared.timestamps) - prepared.n_train)):
+    for x, n_rows in (
+        (windows.x_train, prepared.n_train),
+        (windows.x_test, len(prepared.timestamps) - prepared.n_train),
+    ):
         # As in the tutorial, the error is measured against the input window for either target.
-        errors = window_errors(x, model.predict(x, batch_size=batch, verbose=0),
-                               s["scoring"]["error"])
+        errors = window_errors(
+            x, model.predict(x, batch_size=batch, verbose=0), s["scoring"]["error"]
+        )
         parts.append(point_scores(errors, n_rows, windows.span, stride, alignment))
     return np.concatenate(parts)
 
@@ -155,12 +154,20 @@ def fit_threshold(threshold: dict, scores: np.ndarray, split: np.ndarray) -> Thr
     params = {k: v for k, v in threshold.items() if k not in ("name", "fit_on")}
     rows = split != "test" if threshold["fit_on"] == "train" else split == "val"
     if not rows.any():
-        raise ConfigError("threshold.fit_on=val needs validation rows (trainer.validation_split > 0)")
+        raise ConfigError(
+            "threshold.fit_on=val needs validation rows (trainer.validation_split > 0)"
+        )
     return make_threshold(threshold["name"], **params).fit(scores[rows])
 
 
-def scores_frame(prepared: PreparedSeries, columns: tuple[str, ...], split: np.ndarray,
-                 scores: np.ndarray, threshold: float, flags: np.ndarray) -> pd.DataFrame:
+def scores_frame(
+    prepared: PreparedSeries,
+    columns: tuple[str, ...],
+    split: np.ndarray,
+    scores: np.ndarray,
+    threshold: float,
+    flags: np.ndarray,
+) -> pd.DataFrame:
     """The scores.csv table: one row per timestamp, values in original units."""
     frame = pd.DataFrame({"timestamp": prepared.timestamps})
     names = ["value"] if len(columns) == 1 else [f"value_{c}" for c in columns]
@@ -199,17 +206,33 @@ def _run(s: dict, run_dir: Path) -> RunResult:
     d = s["data"]
     with timer("load"):
         series = load_series(d)
-    log.info("loaded %s: %d rows, %s .. %s", series.name, len(series),
-             series.timestamps[0].date(), series.timestamps[-1].date())
+    log.info(
+        "loaded %s: %d rows, %s .. %s",
+        series.name,
+        len(series),
+        series.timestamps[0].date(),
+        series.timestamps[-1].date(),
+    )
     with timer("prepare"):
-        prepared = prepare(series, d["train_fraction"], d["test_start"], d["transform"],
-                           d["scaler"])
+        prepared = prepare(
+            series, d["train_fraction"], d["test_start"], d["transform"], d["scaler"]
+        )
     with timer("window"):
-        windows = make_windows(prepared, d["window"], s["model"]["target"], d["stride"],
-                               s["trainer"]["validation_split"])
-    log.info("windows: %d train (%d for validation), %d test; window %d, target %s",
-             len(windows.x_train), len(windows.x_train) - windows.val_start,
-             len(windows.x_test), d["window"], s["model"]["target"])
+        windows = make_windows(
+            prepared,
+            d["window"],
+            s["model"]["target"],
+            d["stride"],
+            s["trainer"]["validation_split"],
+        )
+    log.info(
+        "windows: %d train (%d for validation), %d test; window %d, target %s",
+        len(windows.x_train),
+        len(windows.x_train) - windows.val_start,
+        len(windows.x_test),
+        d["window"],
+        s["model"]["target"],
+    )
     with timer("train"):
         model, history = train_model(s, windows, run_dir)
     with timer("score"):
@@ -220,9 +243,13 @@ def _run(s: dict, run_dir: Path) -> RunResult:
         flags = strategy.predict(scores)
         events = events_table(prepared.timestamps, flags, scores, split)
     frame = scores_frame(prepared, series.columns, split, scores, strategy.threshold_, flags)
-    log.info("threshold %s = %.4g; anomalies: %d test rows in %d test events",
-             s["threshold"]["name"], strategy.threshold_, int(flags[split == "test"].sum()),
-             int((events["split"] == "test").sum()))
+    log.info(
+        "threshold %s = %.4g; anomalies: %d test rows in %d test events",
+        s["threshold"]["name"],
+        strategy.threshold_,
+        int(flags[split == "test"].sum()),
+        int((events["split"] == "test").sum()),
+    )
     with timer("figures"):
         _write_figures(run_dir, prepared, series.columns, history, frame, strategy.threshold_)
     with timer("artifacts"):
@@ -233,33 +260,56 @@ def _run(s: dict, run_dir: Path) -> RunResult:
         artifacts.write_csv(run_dir / "scores.csv", frame)
         artifacts.write_csv(run_dir / "events.csv", events)
     timer.seconds["total"] = round(time.perf_counter() - total_start, 3)
-    metrics = _metrics(s, series, prepared, windows, history, strategy, frame, events, model,
-                       timer.seconds)
+    metrics = _metrics(
+        s, series, prepared, windows, history, strategy, frame, events, model, timer.seconds
+    )
     artifacts.write_json(run_dir / "metrics.json", metrics)
     log.info("run finished in %.1f s: %s", timer.seconds["total"], run_dir)
     return RunResult(run_dir, metrics, frame, events)
 
 
-def _write_figures(run_dir: Path, prepared: PreparedSeries, columns: tuple[str, ...],
-                   history: pd.DataFrame, frame: pd.DataFrame, threshold: float) -> None:
+def _write_figures(
+    run_dir: Path,
+    prepared: PreparedSeries,
+    columns: tuple[str, ...],
+    history: pd.DataFrame,
+    frame: pd.DataFrame,
+    threshold: float,
+) -> None:
     figures = run_dir / "figures"
     scores, split = frame["score"].to_numpy(), frame["split"].to_numpy()
     flags = frame["is_anomaly"].to_numpy().astype(bool)
     plots.loss_curve(history, figures / "loss_curve.png")
-    plots.score_distribution(scores[split != "test"], threshold, "Training-period scores",
-                             figures / "train_score_dist.png")
-    plots.score_distribution(scores[split == "test"], threshold, "Test scores",
-                             figures / "test_score_dist.png")
+    plots.score_distribution(
+        scores[split != "test"],
+        threshold,
+        "Training-period scores",
+        figures / "train_score_dist.png",
+    )
+    plots.score_distribution(
+        scores[split == "test"], threshold, "Test scores", figures / "test_score_dist.png"
+    )
     plots.series_page(prepared.timestamps, prepared.raw, columns, figures / "series.html")
-    plots.scores_page(prepared.timestamps, scores, split, threshold,
-                      figures / "scores_vs_threshold.html")
-    plots.anomalies_page(prepared.timestamps, prepared.raw, columns, flags, split,
-                         figures / "anomalies.html")
+    plots.scores_page(
+        prepared.timestamps, scores, split, threshold, figures / "scores_vs_threshold.html"
+    )
+    plots.anomalies_page(
+        prepared.timestamps, prepared.raw, columns, flags, split, figures / "anomalies.html"
+    )
 
 
-def _metrics(s: dict, series: Series, prepared: PreparedSeries, windows: Windows,
-             history: pd.DataFrame, strategy: ThresholdStrategy, frame: pd.DataFrame,
-             events: pd.DataFrame, model: Any, seconds: dict) -> dict:
+def _metrics(
+    s: dict,
+    series: Series,
+    prepared: PreparedSeries,
+    windows: Windows,
+    history: pd.DataFrame,
+    strategy: ThresholdStrategy,
+    frame: pd.DataFrame,
+    events: pd.DataFrame,
+    model: Any,
+    seconds: dict,
+) -> dict:
     split, flags = frame["split"].to_numpy(), frame["is_anomaly"].to_numpy().astype(bool)
     monitor = "val_loss" if "val_loss" in history else "loss"
     best = int(history[monitor].idxmin())
@@ -270,10 +320,15 @@ def _metrics(s: dict, series: Series, prepared: PreparedSeries, windows: Windows
         "seed": s["seed"],
         "backend": model_backend(),
         "data": {
-            "name": series.name, "source": series.source, "sha256": series.sha256,
-            "rows": len(series), "columns": list(series.columns),
-            "first": str(series.timestamps[0]), "last": str(series.timestamps[-1]),
-            "transform": s["data"]["transform"], "scaler": s["data"]["scaler"],
+            "name": series.name,
+            "source": series.source,
+            "sha256": series.sha256,
+            "rows": len(series),
+            "columns": list(series.columns),
+            "first": str(series.timestamps[0]),
+            "last": str(series.timestamps[-1]),
+            "transform": s["data"]["transform"],
+            "scaler": s["data"]["scaler"],
         },
         "sizes": {
             "rows_train_period": prepared.n_train,
@@ -282,26 +337,36 @@ def _metrics(s: dict, series: Series, prepared: PreparedSeries, windows: Windows
             "windows_train": windows.val_start,
             "windows_val": len(windows.x_train) - windows.val_start,
             "windows_test": len(windows.x_test),
-            "window": s["data"]["window"], "span": windows.span, "stride": s["data"]["stride"],
-            "target": s["model"]["target"], "parameters": int(model.count_params()),
+            "window": s["data"]["window"],
+            "span": windows.span,
+            "stride": s["data"]["stride"],
+            "target": s["model"]["target"],
+            "parameters": int(model.count_params()),
         },
         "training": {
-            "epochs_run": len(history), "best_epoch": best + 1, "monitor": monitor,
+            "epochs_run": len(history),
+            "best_epoch": best + 1,
+            "monitor": monitor,
             "best_monitor": float(history[monitor].iloc[best]),
             "final_loss": float(history["loss"].iloc[-1]),
-            "final_val_loss": float(history["val_loss"].iloc[-1]) if "val_loss" in history
+            "final_val_loss": float(history["val_loss"].iloc[-1])
+            if "val_loss" in history
             else None,
         },
         "threshold": {
-            "strategy": s["threshold"]["name"], "fit_on": s["threshold"]["fit_on"],
+            "strategy": s["threshold"]["name"],
+            "fit_on": s["threshold"]["fit_on"],
             "params": {k: v for k, v in s["threshold"].items() if k not in ("name", "fit_on")},
-            "value": strategy.threshold_, "alignment": s["scoring"]["alignment"],
+            "value": strategy.threshold_,
+            "alignment": s["scoring"]["alignment"],
             "error": s["scoring"]["error"],
         },
         "anomalies": {
-            "rows": {part: int((flags & (split == part)).sum()) for part in ("train", "val",
-                                                                            "test")},
-            "events_total": len(events), "events_test": len(test_events),
+            "rows": {
+                part: int((flags & (split == part)).sum()) for part in ("train", "val", "test")
+            },
+            "events_total": len(events),
+            "events_test": len(test_events),
             "test_rows_scored": int(np.isfinite(frame.loc[split == "test", "score"]).sum()),
             "first_test_anomaly": str(flagged_test.iloc[0]) if len(flagged_test) else None,
             "last_test_anomaly": str(flagged_test.iloc[-1]) if len(flagged_test) else None,

@@ -10,14 +10,14 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only; never needs a display
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import plotly.graph_objects as go  # noqa: E402
-import seaborn as sns  # noqa: E402
-from plotly.offline import get_plotlyjs  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import seaborn as sns
+from plotly.offline import get_plotlyjs
 
-from tsadlab.artifacts import write_atomic, write_text  # noqa: E402
+from tsadlab.artifacts import write_atomic, write_text
 
 PLOTLY_JS = "plotly.min.js"
 SPLIT_COLORS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868"}
@@ -46,35 +46,58 @@ def score_distribution(scores: np.ndarray, threshold: float, title: str, path: P
     return _save_png(fig, path)
 
 
-def series_page(timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...],
-                path: Path) -> Path:
+def series_page(
+    timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...], path: Path
+) -> Path:
     """Interactive line chart of the series in original units."""
-    fig = go.Figure([
-        go.Scatter(x=timestamps, y=values[:, j], mode="lines", name=name)
-        for j, name in enumerate(columns)
-    ])
+    fig = go.Figure(
+        [
+            go.Scatter(x=timestamps, y=values[:, j], mode="lines", name=name)
+            for j, name in enumerate(columns)
+        ]
+    )
     fig.update_layout(title="Series", xaxis_title="time", yaxis_title="value")
     return _save_html(fig, path)
 
 
-def scores_page(timestamps: pd.DatetimeIndex, scores: np.ndarray, split: np.ndarray,
-                threshold: float, path: Path) -> Path:
+def scores_page(
+    timestamps: pd.DatetimeIndex,
+    scores: np.ndarray,
+    split: np.ndarray,
+    threshold: float,
+    path: Path,
+) -> Path:
     """Scores over time, coloured by split, with the threshold line."""
     fig = go.Figure()
     for name, color in SPLIT_COLORS.items():
         rows = split == name
         if rows.any():
-            fig.add_trace(go.Scatter(x=timestamps[rows], y=scores[rows], mode="lines",
-                                     name=f"{name} score", line={"color": color}))
-    fig.add_hline(y=threshold, line={"color": "crimson", "dash": "dash"},
-                  annotation_text=f"threshold {threshold:.4g}")
-    fig.update_layout(title="Anomaly score vs threshold", xaxis_title="time",
-                      yaxis_title="score")
+            fig.add_trace(
+                go.Scatter(
+                    x=timestamps[rows],
+                    y=scores[rows],
+                    mode="lines",
+                    name=f"{name} score",
+                    line={"color": color},
+                )
+            )
+    fig.add_hline(
+        y=threshold,
+        line={"color": "crimson", "dash": "dash"},
+        annotation_text=f"threshold {threshold:.4g}",
+    )
+    fig.update_layout(title="Anomaly score vs threshold", xaxis_title="time", yaxis_title="score")
     return _save_html(fig, path)
 
 
-def anomalies_page(timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...],
-                   flags: np.ndarray, split: np.ndarray, path: Path) -> Path:
+def anomalies_page(
+    timestamps: pd.DatetimeIndex,
+    values: np.ndarray,
+    columns: tuple[str, ...],
+    flags: np.ndarray,
+    split: np.ndarray,
+    path: Path,
+) -> Path:
     """The series in original units with a marker on every flagged row."""
     fig = go.Figure()
     for j, name in enumerate(columns):
@@ -82,13 +105,24 @@ def anomalies_page(timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tu
         for part, color in SPLIT_COLORS.items():
             rows = flags & (split == part)
             if rows.any():
-                fig.add_trace(go.Scatter(
-                    x=timestamps[rows], y=values[rows, j], mode="markers",
-                    name=f"anomaly ({part})", marker={"color": "crimson", "size": 7,
-                                                      "line": {"color": color, "width": 1}},
-                ))
-    fig.update_layout(title=f"Detected anomalies: {int(flags.sum())} rows",
-                      xaxis_title="time", yaxis_title="value")
+                fig.add_trace(
+                    go.Scatter(
+                        x=timestamps[rows],
+                        y=values[rows, j],
+                        mode="markers",
+                        name=f"anomaly ({part})",
+                        marker={
+                            "color": "crimson",
+                            "size": 7,
+                            "line": {"color": color, "width": 1},
+                        },
+                    )
+                )
+    fig.update_layout(
+        title=f"Detected anomalies: {int(flags.sum())} rows",
+        xaxis_title="time",
+        yaxis_title="value",
+    )
     return _save_html(fig, path)
 
 

@@ -1,8 +1,8 @@
 """The Keras backend, seeds and the software versions a run depends on."""
 
 import importlib
-import importlib.util
 import importlib.metadata
+import importlib.util
 import os
 import platform
 import subprocess
@@ -14,8 +14,19 @@ from tsadlab.errors import ConfigError
 
 BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 REPORTED_PACKAGES = (
-    "tsadlab", "keras", "tensorflow", "jax", "torch", "numpy", "pandas", "scikit-learn",
-    "hydra-core", "omegaconf", "matplotlib", "seaborn", "plotly",
+    "tsadlab",
+    "keras",
+    "tensorflow",
+    "jax",
+    "torch",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "hydra-core",
+    "omegaconf",
+    "matplotlib",
+    "seaborn",
+    "plotly",
 )
 
 
@@ -72,7 +83,10 @@ def git_commit(path: Path | None = None) -> str | None:
             return None
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=where, capture_output=True, text=True, timeout=5,
+            cwd=where,
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
         return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):

@@ -1,9 +1,9 @@
 """`tsadlab-train`: compose the config with Hydra and run the pipeline into Hydra's run dir.
 
-    tsadlab-train                                   # the default (corrected) S&P 500 run
-    tsadlab-train experiment=sp500_tutorial         # the tutorial, faithfully
-    tsadlab-train model.encoder_units=[64] data.window=60 threshold=max seed=3
-    tsadlab-train -m model.dropout=0,0.2 seed=0,1   # a sweep
+tsadlab-train                                   # the default (corrected) S&P 500 run
+tsadlab-train experiment=sp500_tutorial         # the tutorial, faithfully
+tsadlab-train model.encoder_units=[64] data.window=60 threshold=max seed=3
+tsadlab-train -m model.dropout=0,0.2 seed=0,1   # a sweep
 """
 
 import dataclasses
@@ -56,13 +56,18 @@ def config_error_line(exc: Exception, overrides: list[str]) -> str | None:
     """One line for a config that cannot be composed, naming what would be accepted."""
     cause = exc.__cause__
     if isinstance(cause, ConfigAttributeError) and cause.full_key:
-        valid = [f.name for f in dataclasses.fields(cause.object_type)] \
-            if dataclasses.is_dataclass(cause.object_type) else []
+        valid = (
+            [f.name for f in dataclasses.fields(cause.object_type)]
+            if dataclasses.is_dataclass(cause.object_type)
+            else []
+        )
         close = difflib.get_close_matches(str(cause.key), valid, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         group = cause.full_key.rsplit(".", 1)[0]
-        return f"unknown config key '{cause.full_key}'; valid keys of {group}: " \
-               f"{', '.join(valid)}{hint}"
+        return (
+            f"unknown config key '{cause.full_key}'; valid keys of {group}: "
+            f"{', '.join(valid)}{hint}"
+        )
     if isinstance(cause, ValidationError) and cause.full_key:
         reason = str(cause).splitlines()[0]
         return f"invalid value for {cause.full_key}: {reason}"
@@ -94,8 +99,10 @@ def precheck_overrides(argv: list[str]) -> str | None:
 def main() -> None:
     """Console entry point."""
     if not CONFIG_DIR.is_dir():
-        sys.exit(f"error: config folder {CONFIG_DIR} not found; install tsadlab from a clone "
-                 "with `pip install -e .`")
+        sys.exit(
+            f"error: config folder {CONFIG_DIR} not found; install tsadlab from a clone "
+            "with `pip install -e .`"
+        )
     problem = precheck_overrides(sys.argv[1:])
     if problem:
         sys.exit(f"error: {problem}")

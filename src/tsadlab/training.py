@@ -47,7 +47,9 @@ def fit_model(
     monitor = "val_loss" if validation is not None else "loss"
     callbacks = [
         keras.callbacks.EarlyStopping(
-            monitor=monitor, patience=patience, mode="min",
+            monitor=monitor,
+            patience=patience,
+            mode="min",
             restore_best_weights=restore_best_weights,
         ),
         keras.callbacks.TerminateOnNaN(),
@@ -55,8 +57,14 @@ def fit_model(
     if tensorboard_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
     history = model.fit(
-        x_train, y_train, validation_data=validation, epochs=epochs, batch_size=batch_size,
-        shuffle=shuffle, callbacks=callbacks, verbose=verbose,
+        x_train,
+        y_train,
+        validation_data=validation,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        callbacks=callbacks,
+        verbose=verbose,
     )
     table = pd.DataFrame(history.history)
     table.insert(0, "epoch", np.arange(1, len(table) + 1))
@@ -68,8 +76,11 @@ def _check_finite(history: pd.DataFrame) -> None:
     for column in ("loss", "val_loss"):
         if column not in history:
             continue
-        bad = [e for e, v in zip(history["epoch"], history[column], strict=True)
-               if not math.isfinite(v)]
+        bad = [
+            e
+            for e, v in zip(history["epoch"], history[column], strict=True)
+            if not math.isfinite(v)
+        ]
         if bad:
             raise TrainingError(
                 f"training {column} became {history[column].iloc[bad[0] - 1]} at epoch {bad[0]}; "

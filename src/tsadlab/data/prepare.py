@@ -83,9 +83,7 @@ def make_scaler(kind: str) -> TransformerMixin | None:
     if kind == "none":
         return None
     if kind not in SCALERS:
-        raise ConfigError(
-            f"Received: data.scaler={kind} (must be one of {(*SCALERS, 'none')})"
-        )
+        raise ConfigError(f"Received: data.scaler={kind} (must be one of {(*SCALERS, 'none')})")
     return SCALERS[kind]()
 
 
@@ -139,8 +137,12 @@ def prepare(
         fitted.fit(transformed[:n_train])
         transformed = fitted.transform(transformed)
     return PreparedSeries(
-        timestamps=timestamps, raw=raw, model_input=transformed.astype(np.float32),
-        labels=labels, n_train=n_train, scaler=fitted,
+        timestamps=timestamps,
+        raw=raw,
+        model_input=transformed.astype(np.float32),
+        labels=labels,
+        n_train=n_train,
+        scaler=fitted,
     )
 
 

@@ -2,6 +2,7 @@
 
 import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from tsadlab.errors import DataError
+from tsadlab.errors import ConfigError, DataError
 
 SP500_FILE = "sp500_close.csv"
 SP500_TUTORIAL_ROWS = 8192
@@ -40,8 +41,12 @@ def sp500_path() -> Path:
 def load_sp500(rows: int | None = SP500_TUTORIAL_ROWS, name: str = "sp500") -> Series:
     """The bundled S&P 500 close; `rows=8192` is the tutorial's period (to 2018-06-29)."""
     return load_csv(
-        sp500_path(), time_column="date", value_columns=["close"],
-        time_format="%Y/%m/%d", rows=rows, name=name,
+        sp500_path(),
+        time_column="date",
+        value_columns=["close"],
+        time_format="%Y/%m/%d",
+        rows=rows,
+        name=name,
     )
 
 
@@ -69,9 +74,9 @@ def load_csv(
     for column in wanted:
         _require_column(frame, column, path)
     timestamps = _parse_timestamps(frame[time_column], time_format, path, time_column)
-    values = np.column_stack(
-        [_parse_numeric(frame[c], path, c) for c in value_columns]
-    ).astype(np.float64)
+    values = np.column_stack([_parse_numeric(frame[c], path, c) for c in value_columns]).astype(
+        np.float64
+    )
     labels = _parse_labels(frame[label_column], path, label_column) if label_column else None
     # Order is checked before rows can be dropped so that error lines match the file.
     _check_order(timestamps, path, time_column)
@@ -79,10 +84,46 @@ def load_csv(
         timestamps, values, labels, missing, path, value_columns
     )
     return Series(
-        name=name or path.stem, timestamps=timestamps, values=values,
-        columns=tuple(value_columns), labels=labels, source=str(path.resolve()),
+        name=name or path.stem,
+        timestamps=timestamps,
+        values=values,
+        columns=tuple(value_columns),
+        labels=labels,
+        source=str(path.resolve()),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
     )
+
+
+def _sp500_source(data: dict) -> Series:
+    return load_sp500(rows=data["rows"], name=data["name"])
+
+
+def _csv_source(data: dict) -> Series:
+    if not data.get("path"):
+        raise ConfigError("data=csv needs data.path=<file.csv>")
+    return load_csv(
+        data["path"],
+        time_column=data["time_column"],
+        value_columns=data["value_columns"],
+        label_column=data["label_column"],
+        time_format=data["time_format"],
+        rows=data["rows"],
+        missing=data["missing"],
+        name=data["name"],
+    )
+
+
+# data.source -> a loader taking the whole `data` config as a plain dict.
+SOURCES: dict[str, Callable[[dict], Series]] = {"sp500": _sp500_source, "csv": _csv_source}
+
+
+def load_series(data: dict) -> Series:
+    """The series named by the `data` config (`data.source` picks the loader)."""
+    if data["source"] not in SOURCES:
+        raise ConfigError(
+            f"Received: data.source={data['source']} (must be one of {tuple(SOURCES)})"
+        )
+    return SOURCES[data["source"]](data)
 
 
 def _line(row: int) -> int:
@@ -196,8 +237,10 @@ def _apply_missing_policy(
             raise DataError(f"every row of {path} has a missing value; nothing left after drop")
         return timestamps[keep], values[keep], None if labels is None else labels[keep]
     frame = pd.DataFrame(values, index=timestamps, columns=columns)
-    filled = frame.ffill() if policy == "ffill" else frame.interpolate(
-        method="time", limit_area="inside"
+    filled = (
+        frame.ffill()
+        if policy == "ffill"
+        else frame.interpolate(method="time", limit_area="inside")
     )
     still = np.flatnonzero(filled.isna().to_numpy().any(axis=1))
     if len(still):

@@ -44,10 +44,13 @@ def build_lstm_ae(
 
 def _optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     try:
-        return keras.optimizers.get({"class_name": name, "config": {"learning_rate": learning_rate}})
+        return keras.optimizers.get(
+            {"class_name": name, "config": {"learning_rate": learning_rate}}
+        )
     except ValueError:
         raise ConfigError(
-            f"Received: model.optimizer={name} (must be a Keras optimizer such as adam, rmsprop, sgd)"
+            f"Received: model.optimizer={name} "
+            "(must be a Keras optimizer such as adam, rmsprop, sgd)"
         ) from None
 
 
