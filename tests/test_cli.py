@@ -81,7 +81,7 @@ CSV_CASES = {
     "too short": (
         "timestamp,value\n" + "".join(f"2020-01-{d:02d},{d % 3}\n" for d in range(1, 21)),
         [],
-        "shorter than one",
+        "test part: 4 rows are fewer than one window span of 10",
     ),
     "constant": (
         "timestamp,value\n" + "".join(f"2020-01-{d:02d},5\n" for d in range(1, 29)),

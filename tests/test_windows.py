@@ -62,7 +62,7 @@ def test_window_below_two_is_rejected(bad):
 
 
 def test_series_shorter_than_window_plus_target_is_rejected():
-    with pytest.raises(DataError, match="shorter than one window plus target"):
+    with pytest.raises(DataError, match="fewer than one window span of 31 rows"):
         model_windows(np.zeros((30, 1)), 30, "next")
 
 

@@ -43,8 +43,9 @@ def model_windows(
     count = window_count(len(values), span, stride)
     if count == 0:
         raise DataError(
-            f"a part of {len(values)} rows is shorter than one window plus target "
-            f"({span} rows); use a smaller data.window or a longer series"
+            f"{len(values)} rows are fewer than one window span of {span} rows "
+            f"(data.window={window}, model.target={target}); use a smaller data.window or "
+            "a longer series"
         )
     x = sliding_windows(values, window, stride)[:count]
     if target == "reconstruction":
