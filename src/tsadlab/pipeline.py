@@ -103,6 +103,8 @@ def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, p
     from tsadlab.models import build_model
 
     keras = load_keras(s["backend"])
+    # Runs in one process (sweeps, notebooks) must not accumulate graphs or layer names.
+    keras.backend.clear_session()
     seed_everything(keras, s["seed"])
     model_cfg = {k: v for k, v in s["model"].items() if k not in ("name", "target")}
     model = build_model(

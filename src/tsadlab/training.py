@@ -51,6 +51,7 @@ def fit_model(
             patience=patience,
             mode="min",
             restore_best_weights=restore_best_weights,
+            verbose=1 if verbose else 0,
         ),
         keras.callbacks.TerminateOnNaN(),
     ]
