@@ -10,7 +10,7 @@ from conftest import TINY, compose_config
 from tsadlab import artifacts
 from tsadlab.data.prepare import prepare, scaler_from_dict
 from tsadlab.data.sources import load_series
-from tsadlab.errors import ArtifactError, DataError
+from tsadlab.errors import ArtifactError, DataError, TrainingError
 from tsadlab.pipeline import make_windows, run, settings
 
 FIGURES = [
@@ -173,3 +173,17 @@ def test_mean_alignment_scores_every_row(tmp_path):
     assert result.scores["score"].notna().all()
     train = result.scores[result.scores.split != "test"]
     assert not train["is_anomaly"].any()  # max of training scores flags nothing there
+
+
+def test_non_finite_loss_stops_the_run_with_a_clear_error(tmp_path):
+    # Values near float32's maximum with scaling turned off overflow the loss at once.
+    values = 3e38 * (1 + 0.1 * np.sin(np.arange(200)))
+    timestamps = pd.date_range("2020-01-01", periods=200, freq="min")
+    path = tmp_path / "huge.csv"
+    pd.DataFrame({"timestamp": timestamps, "value": values}).to_csv(path, index=False)
+    run_dir = tmp_path / "run"
+    overrides = [*TINY, "data=csv", f"data.path={path}", "data.rows=null", "data.scaler=none"]
+    with pytest.raises(TrainingError, match="training loss became inf at epoch 1; usual causes"):
+        run(compose_config(overrides), run_dir)
+    assert artifacts.read_status(run_dir)["status"] == "failed"
+    assert not (run_dir / "metrics.json").exists()
