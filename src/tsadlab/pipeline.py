@@ -189,17 +189,20 @@ def run(cfg: DictConfig | dict, run_dir: Path) -> RunResult:
     run_dir = artifacts.start_run_dir(Path(run_dir))
     try:
         result = _run(settings(cfg), run_dir)
-    except TsadlabError as exc:
-        artifacts.mark_status(run_dir, "failed", error=str(exc))
-        raise
-    except KeyboardInterrupt:
-        artifacts.mark_status(run_dir, "failed", error="interrupted")
-        raise
-    except Exception as exc:
-        artifacts.mark_status(run_dir, "failed", error=f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:  # Ctrl-C too: a stopped run must not look unfinished-but-alive
+        artifacts.mark_status(run_dir, "failed", error=failure_reason(exc))
         raise
     artifacts.mark_status(run_dir, "finished")
     return result
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What status.json says about a failed run."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    if isinstance(exc, TsadlabError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _run(s: dict, run_dir: Path) -> RunResult:
