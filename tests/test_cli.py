@@ -118,7 +118,10 @@ def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
             "of model: name, target, encoder_units",
         ),
         ("model.encoder_unit=[4]", "did you mean 'encoder_units'?"),
-        ("data=nope", "error: unknown choice data=nope; available: csv, sp500, sp500_full"),
+        (
+            "data=nope",
+            "error: unknown choice data=nope; available: csv, nab, sp500, sp500_full, synthetic",
+        ),
         ("data.transform=sqrt", "error: invalid value for data.transform: Invalid value 'sqrt'"),
         ("trainer.epochs=many", "Value 'many' of type 'str' could not be converted to Integer"),
     ],

@@ -3,7 +3,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tsadlab.detection import events_table, flag_runs
+from tsadlab.detection import events_table
+from tsadlab.intervals import flag_runs
 
 
 def test_flag_runs_hand_computed():

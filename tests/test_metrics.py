@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from tsadlab.detection import flag_runs
+from tsadlab.intervals import flag_runs
 from tsadlab.metrics import (
     VUS_THRESHOLDS,
     EventCounts,

@@ -8,8 +8,8 @@ import pytest
 from conftest import TINY, compose_config
 
 from tsadlab import artifacts
+from tsadlab.data.dataset import load_dataset
 from tsadlab.data.prepare import prepare, scaler_from_dict
-from tsadlab.data.sources import load_series
 from tsadlab.errors import ArtifactError, DataError, TrainingError
 from tsadlab.pipeline import make_windows, run, settings
 
@@ -31,7 +31,7 @@ def test_tutorial_experiment_reproduces_the_tutorial_setup():
     assert (s["trainer"]["batch_size"], s["trainer"]["validation_split"]) == (32, 0.1)
     assert (s["trainer"]["patience"], s["trainer"]["shuffle"]) == (3, False)
     assert s["model"]["encoder_units"] == [128] and s["model"]["dropout"] == 0.2
-    prepared = prepare(load_series(s["data"]), 0.8, transform="none")
+    prepared = prepare(load_dataset(s["data"])[0], 0.8, transform="none")
     windows = make_windows(prepared, 30, "next", 1, 0.1)
     assert (len(windows.x_train), len(windows.x_test)) == (6523, 1609)
     assert windows.y_train.shape == (6523, 1)

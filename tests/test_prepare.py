@@ -11,7 +11,8 @@ from tsadlab.data.prepare import (
     scaler_json,
     train_size,
 )
-from tsadlab.data.sources import Series, load_sp500
+from tsadlab.data.series import Series
+from tsadlab.data.sources import load_sp500
 from tsadlab.errors import ConfigError, DataError
 
 
@@ -73,7 +74,7 @@ def test_date_split():
     assert train_size(timestamps, 0.8, "2000-01-04") == 3
     with pytest.raises(ConfigError, match="must fall inside the series"):
         train_size(timestamps, 0.8, "1999-01-01")
-    with pytest.raises(ConfigError, match="train_fraction=1.5"):
+    with pytest.raises(ConfigError, match=r"train_fraction=1.5 \(must be in \(0, 1\]\)"):
         train_size(timestamps, 1.5)
 
 

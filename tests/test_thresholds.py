@@ -1,9 +1,18 @@
 import numpy as np
 import pytest
+from scipy.stats import genpareto
 from sklearn.base import clone
 
 from tsadlab.errors import ConfigError, DataError
 from tsadlab.thresholds import THRESHOLDS, FixedThreshold, make_threshold
+from tsadlab.thresholds.sequences import padded_runs, prune_runs
+
+RNG = np.random.default_rng(0)
+TRAIN = np.abs(RNG.normal(size=3000))
+
+
+def labels_for(scores: np.ndarray) -> np.ndarray:
+    return (scores > np.quantile(scores, 0.97)).astype(int)
 
 
 @pytest.mark.parametrize("name", sorted(THRESHOLDS))
@@ -13,21 +22,32 @@ def test_every_strategy_follows_the_estimator_contract(name):
     with pytest.raises(ConfigError, match="fitted"):
         strategy.predict(np.ones(3))
     assert clone(strategy).get_params() == strategy.get_params()
-    train = np.concatenate([np.linspace(0, 1, 100), [np.nan]])
-    assert strategy.fit(train) is strategy
+    train = np.append(TRAIN, np.nan)
+    y = labels_for(np.nan_to_num(train)) if strategy.oracle else None
+    assert strategy.fit(train, y) is strategy
     assert np.isfinite(strategy.threshold_)
-    flags = strategy.predict(np.array([-1.0, np.nan, 1e9]))
-    assert flags.dtype == bool
-    assert flags.tolist() == [False, False, True]  # NaN is never flagged
-    with pytest.raises(DataError, match="no finite scores"):
-        clone(strategy).fit(np.array([np.nan, np.inf]))
+    test = np.concatenate([TRAIN[:500], [np.nan, 1e6], TRAIN[500:1000]])
+    flags = strategy.predict(test)
+    assert flags.dtype == bool and flags.shape == test.shape
+    assert not flags[500]  # NaN is never flagged
+    assert flags[501]  # an extreme score always is
+    assert strategy.row_thresholds(test).shape == test.shape
+    if not strategy.oracle:
+        with pytest.raises(DataError, match="no finite scores"):
+            clone(strategy).fit(np.array([np.nan, np.inf]))
 
 
-def test_strategy_values_hand_computed():
+def test_static_values_hand_computed():
     scores = np.arange(101, dtype=float)
     assert make_threshold("fixed", value=0.65).fit(scores).threshold_ == 0.65
     assert make_threshold("quantile", q=0.9).fit(scores).threshold_ == pytest.approx(90.0)
     assert make_threshold("max").fit(scores).threshold_ == 100.0
+    x = np.array([1.0, 2.0, 3.0, 4.0, 100.0])
+    assert make_threshold("mean_std", k=2).fit(x).threshold_ == pytest.approx(
+        x.mean() + 2 * x.std()
+    )
+    # median 3, MAD 1 -> scaled 1.4826; robust to the outlier 100
+    assert make_threshold("mad", k=2).fit(x).threshold_ == pytest.approx(3 + 2 * 1.482602218)
 
 
 def test_predict_is_strictly_above():
@@ -35,8 +55,91 @@ def test_predict_is_strictly_above():
     assert strategy.predict(np.array([0.5, 1.0, 1.5])).tolist() == [False, False, True]
 
 
+def test_pot_recovers_a_known_tail_quantile():
+    # Exponential scores: the exact (1 - q) quantile is -log(q).
+    scores = np.random.default_rng(1).exponential(size=200_000)
+    pot = make_threshold("pot", level=0.98, q=1e-4).fit(scores)
+    assert pot.threshold_ == pytest.approx(-np.log(1e-4), rel=0.05)
+    assert pot.initial_threshold_ == pytest.approx(-np.log(0.02), rel=0.02)
+
+
+def test_pot_matches_the_formula_with_scipy_fit():
+    scores = np.random.default_rng(2).pareto(3, size=5000)
+    pot = make_threshold("pot", level=0.95, q=1e-3).fit(scores)
+    t = np.quantile(scores, 0.95)
+    excess = scores[scores > t] - t
+    shape, _, scale = genpareto.fit(excess, floc=0)
+    expected = t + scale / shape * ((1e-3 * 5000 / len(excess)) ** -shape - 1)
+    assert pot.threshold_ == pytest.approx(expected)
+
+
+def test_spot_streaming_adapts_to_a_heavier_regime():
+    rng = np.random.default_rng(3)
+    train = rng.exponential(size=5000)
+    stream = rng.exponential(scale=1.5, size=5000)
+    spot = make_threshold("pot", level=0.98, q=1e-3, streaming=True).fit(train)
+    thresholds = spot.row_thresholds(stream)
+    assert thresholds[0] == pytest.approx(spot.threshold_)
+    assert thresholds[-1] > thresholds[0]  # the tail learnt from the stream is heavier
+    static = make_threshold("pot", level=0.98, q=1e-3).fit(train)
+    assert spot.predict(stream).sum() < static.predict(stream).sum()
+
+
+def test_pot_needs_enough_peaks():
+    with pytest.raises(ConfigError, match="POT needs >= 10"):
+        make_threshold("pot", level=0.99).fit(np.arange(100.0))
+
+
+def test_padding_and_pruning_hand_computed():
+    above = np.array([0, 0, 1, 0, 0, 0, 0, 0, 1, 0], dtype=bool)
+    assert padded_runs(above, 1).tolist() == [[1, 3], [7, 9]]
+    errors = np.array([0, 1, 10, 1, 0, 5, 0, 0, 9.5, 1.0])
+    runs = np.array([[1, 3], [7, 9]])
+    # peaks 10, 9.5, then the largest unflagged 5: 10 -> 9.5 is a 5 % drop, 9.5 -> 5 a 47 %
+    # drop, so both runs stay; with min_percent 0.5 neither drop is clear and both go.
+    assert prune_runs(errors, runs, 0.1).tolist() == [[1, 3], [7, 9]]
+    assert prune_runs(errors, runs, 0.5).tolist() == []
+    errors[8] = 6.0  # peaks 10, 6, 5: only 10 -> 6 (40 %) is clear; the 6 run is pruned
+    assert prune_runs(errors, runs, 0.3).tolist() == [[1, 3]]
+
+
+@pytest.mark.parametrize("name", ["windowed_std", "dynamic"])
+def test_sequence_strategies_find_an_injected_burst(name):
+    rng = np.random.default_rng(4)
+    # Gaussian noise, as the mean + k std rules assume (Orion smooths its errors first).
+    scores = 1 + 0.1 * rng.normal(size=6000)
+    scores[4000:4030] += 2
+    strategy = make_threshold(name).fit(scores[:3000])
+    flags = strategy.predict(scores)
+    assert flags[4000:4030].all()
+    # the burst and its padding (50 or 100 rows each side), not the noise
+    assert flags[:3900].sum() == 0 and flags[4200:].sum() == 0
+
+
+def test_windowed_std_uses_orions_window_sizes():
+    strategy = make_threshold("windowed_std").fit(TRAIN)
+    windows = list(strategy._windows(np.zeros(1000)))
+    # ceil(1000 * 0.33) = 330 rows, moved by ceil(330 * 0.1) = 33, until a window reaches 1000
+    assert windows[0][0] == slice(0, 330)
+    assert windows[1][0] == slice(33, 363)
+    assert windows[-1][0].stop == 1000 and windows[-2][0].start + 330 < 1000
+
+
+def test_best_f1_is_an_oracle_and_maximises_f1():
+    scores = np.array([0.1, 0.4, 0.35, 0.8, 0.9, 0.2])
+    labels = np.array([0, 0, 1, 1, 1, 0])
+    oracle = make_threshold("best_f1").fit(scores, labels)
+    assert oracle.oracle and not make_threshold("quantile").oracle
+    assert oracle.predict(scores).astype(int).tolist() == [0, 1, 1, 1, 1, 0]  # F1 = 6/7
+    assert oracle.best_f1_ == pytest.approx(6 / 7)
+    with pytest.raises(ConfigError, match="needs labels"):
+        make_threshold("best_f1").fit(scores)
+
+
 def test_bad_parameters_and_names():
     with pytest.raises(ConfigError, match="threshold.q=1.5"):
         make_threshold("quantile", q=1.5).fit(np.ones(3))
     with pytest.raises(ConfigError, match="threshold=magic"):
         make_threshold("magic")
+    with pytest.raises(ConfigError, match="threshold.window_portion=0"):
+        make_threshold("windowed_std", window_portion=0).fit(TRAIN)

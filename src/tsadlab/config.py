@@ -15,6 +15,8 @@ from omegaconf import MISSING
 class Source(Enum):
     sp500 = "sp500"
     csv = "csv"
+    nab = "nab"
+    synthetic = "synthetic"
 
 
 class MissingPolicy(Enum):
@@ -22,6 +24,13 @@ class MissingPolicy(Enum):
     ffill = "ffill"
     interpolate = "interpolate"
     drop = "drop"
+
+
+class DuplicatePolicy(Enum):
+    error = "error"
+    mean = "mean"
+    first = "first"
+    last = "last"
 
 
 class Transform(Enum):
@@ -65,21 +74,71 @@ class Backend(Enum):
 
 @dataclass
 class DataConfig:
-    source: Source = Source.sp500
-    name: str = "sp500"
-    path: str | None = None
-    time_column: str = "date"
-    value_columns: list[str] = field(default_factory=lambda: ["close"])
-    label_column: str | None = None
-    time_format: str | None = None
+    """Keys every data source has: what to do with the series once loaded."""
+
+    source: Source = MISSING
+    name: str = MISSING
     rows: int | None = None
     missing: MissingPolicy = MissingPolicy.error
+    duplicates: DuplicatePolicy = DuplicatePolicy.error
+    resample: str | None = None
     train_fraction: float = 0.8
     test_start: str | None = None
     transform: Transform = Transform.none
     scaler: Scaler = Scaler.standard
     window: int = 30
     stride: int = 1
+
+
+@dataclass
+class Sp500DataConfig(DataConfig):
+    source: Source = Source.sp500
+    name: str = "sp500"
+
+
+@dataclass
+class CsvDataConfig(DataConfig):
+    source: Source = Source.csv
+    name: str = "csv"
+    path: str = MISSING
+    time_column: str = "timestamp"
+    value_columns: list[str] = field(default_factory=lambda: ["value"])
+    label_column: str | None = None
+    time_format: str | None = None
+
+
+@dataclass
+class NabDataConfig(DataConfig):
+    source: Source = Source.nab
+    name: str = "nab"
+    root: str = MISSING
+    category: str | None = None
+    series: str | None = None
+
+
+@dataclass
+class SyntheticDataConfig(DataConfig):
+    source: Source = Source.synthetic
+    name: str = "synthetic"
+    length: int = 5000
+    period: int = 100
+    amplitude: float = 1.0
+    trend: float = 0.0
+    noise: float = 0.1
+    anomalies: list[str] = field(
+        default_factory=lambda: [
+            "spike",
+            "level_shift",
+            "variance_burst",
+            "flatline",
+            "frequency_change",
+        ]
+    )
+    n_anomalies: int = 10
+    anomaly_length: int = 50
+    clean_fraction: float = 0.5
+    seed: int = 0
+    freq: str = "h"
 
 
 @dataclass
@@ -144,9 +203,59 @@ class MaxThresholdConfig(ThresholdConfig):
 
 
 @dataclass
+class MeanStdThresholdConfig(ThresholdConfig):
+    name: str = "mean_std"
+    k: float = 3.0
+
+
+@dataclass
+class MadThresholdConfig(ThresholdConfig):
+    name: str = "mad"
+    k: float = 3.0
+
+
+@dataclass
+class PotThresholdConfig(ThresholdConfig):
+    name: str = "pot"
+    level: float = 0.98
+    q: float = 0.001
+    streaming: bool = False
+
+
+@dataclass
+class DynamicThresholdConfig(ThresholdConfig):
+    name: str = "dynamic"
+    smoothing_span: int = 105
+    window: int = 2100
+    step: int = 70
+    z_min: float = 2.5
+    z_max: float = 12.0
+    z_step: float = 0.5
+    padding: int = 100
+    min_percent: float = 0.13
+    max_sequences: int = 5
+
+
+@dataclass
+class WindowedStdThresholdConfig(ThresholdConfig):
+    name: str = "windowed_std"
+    k: float = 4.0
+    window_portion: float = 0.33
+    step_portion: float = 0.1
+    padding: int = 50
+    min_percent: float = 0.1
+
+
+@dataclass
+class BestF1ThresholdConfig(ThresholdConfig):
+    name: str = "best_f1"
+
+
+@dataclass
 class RunConfig:
-    data: DataConfig = MISSING
-    # Any: each model and threshold strategy has its own schema, checked by its group file.
+    # Any: each data source, model and threshold strategy has its own schema, checked by its
+    # group file.
+    data: Any = MISSING
     model: Any = MISSING
     trainer: TrainerConfig = MISSING
     threshold: Any = MISSING
@@ -160,9 +269,18 @@ def register_configs() -> None:
     """Register every schema in Hydra's ConfigStore (idempotent)."""
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=RunConfig)
-    cs.store(group="data", name="base_data", node=DataConfig)
+    cs.store(group="data", name="base_sp500", node=Sp500DataConfig)
+    cs.store(group="data", name="base_csv", node=CsvDataConfig)
+    cs.store(group="data", name="base_nab", node=NabDataConfig)
+    cs.store(group="data", name="base_synthetic", node=SyntheticDataConfig)
     cs.store(group="model", name="base_lstm_ae", node=LstmAeConfig)
     cs.store(group="trainer", name="base_trainer", node=TrainerConfig)
     cs.store(group="threshold", name="base_fixed", node=FixedThresholdConfig)
     cs.store(group="threshold", name="base_quantile", node=QuantileThresholdConfig)
     cs.store(group="threshold", name="base_max", node=MaxThresholdConfig)
+    cs.store(group="threshold", name="base_mean_std", node=MeanStdThresholdConfig)
+    cs.store(group="threshold", name="base_mad", node=MadThresholdConfig)
+    cs.store(group="threshold", name="base_pot", node=PotThresholdConfig)
+    cs.store(group="threshold", name="base_dynamic", node=DynamicThresholdConfig)
+    cs.store(group="threshold", name="base_windowed_std", node=WindowedStdThresholdConfig)
+    cs.store(group="threshold", name="base_best_f1", node=BestF1ThresholdConfig)

@@ -1,16 +1,19 @@
-"""Per-row anomaly flags into contiguous events."""
+"""Scores -> threshold -> per-row flags -> contiguous events; and the labeled report of them.
+
+Shared by training (`pipeline`) and re-evaluation (`evaluate`), so that a run and its
+re-evaluations are computed the same way.
+"""
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from tsadlab.errors import ConfigError
+from tsadlab.intervals import flag_runs
+from tsadlab.thresholds import THRESHOLDS, ThresholdStrategy, make_threshold
+
 EVENT_COLUMNS = ["start", "end", "n_points", "peak_time", "peak_score", "split"]
-
-
-def flag_runs(flags: np.ndarray) -> np.ndarray:
-    """(k, 2) array of [first, last] row indices of each run of True in `flags`."""
-    padded = np.concatenate([[0], np.asarray(flags, dtype=np.int8), [0]])
-    edges = np.diff(padded)
-    return np.column_stack([np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1])
 
 
 def events_table(
@@ -19,7 +22,9 @@ def events_table(
     """One row per contiguous run of flagged rows, with its peak score and split."""
     rows = []
     for first, last in flag_runs(flags):
-        peak = first + int(np.nanargmax(scores[first : last + 1]))
+        segment = scores[first : last + 1]
+        # padded strategies can flag unscored rows; the peak is among the scored ones
+        peak = first + (int(np.nanargmax(segment)) if np.isfinite(segment).any() else 0)
         rows.append(
             {
                 "start": timestamps[first],
@@ -31,3 +36,68 @@ def events_table(
             }
         )
     return pd.DataFrame(rows, columns=EVENT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A fitted strategy and what it flagged."""
+
+    strategy: ThresholdStrategy
+    flags: np.ndarray
+    thresholds: np.ndarray  # the threshold each row was compared with
+    events: pd.DataFrame
+    fitted_on: str  # which rows the threshold was fitted on
+
+    @property
+    def oracle(self) -> bool:
+        return self.strategy.oracle
+
+
+def is_oracle(threshold: dict) -> bool:
+    """Whether the configured strategy picks its threshold from labels."""
+    name = threshold["name"]
+    return name in THRESHOLDS and THRESHOLDS[name].oracle
+
+
+def detect(
+    threshold: dict,
+    timestamps: pd.DatetimeIndex,
+    scores: np.ndarray,
+    split: np.ndarray,
+    labels: np.ndarray | None = None,
+) -> Detection:
+    """Fit the configured strategy and flag rows.
+
+    Ordinary strategies are fitted on training-period scores (`fit_on: train`) or validation
+    scores (`fit_on: val`), never on test scores. The oracle is fitted on the labels of the
+    rows it is evaluated on (the test part, or every row when there is none).
+    """
+    params = {k: v for k, v in threshold.items() if k not in ("name", "fit_on")}
+    strategy = make_threshold(threshold["name"], **params)
+    if strategy.oracle:
+        if labels is None:
+            raise ConfigError(f"threshold={threshold['name']} is an oracle and needs labels")
+        rows, fitted_on = evaluated_rows(split)
+        strategy.fit(scores[rows], labels[rows])
+    else:
+        fitted_on = threshold["fit_on"]
+        rows = split != "test" if fitted_on == "train" else split == "val"
+        if not rows.any():
+            raise ConfigError(
+                "threshold.fit_on=val needs validation rows (trainer.validation_split > 0)"
+            )
+        strategy.fit(scores[rows])
+    flags = strategy.predict(scores)
+    return Detection(
+        strategy,
+        flags,
+        strategy.row_thresholds(scores),
+        events_table(timestamps, flags, scores, split),
+        fitted_on,
+    )
+
+
+def evaluated_rows(split: np.ndarray) -> tuple[np.ndarray, str]:
+    """The rows labeled metrics are computed on: the test part, or all rows without one."""
+    test = split == "test"
+    return (test, "test") if test.any() else (np.ones(len(split), dtype=bool), "all")

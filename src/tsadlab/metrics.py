@@ -10,8 +10,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_fscore_support, roc_auc_score
 
-from tsadlab.detection import flag_runs
 from tsadlab.errors import DataError
+from tsadlab.intervals import flag_runs
 
 VUS_THRESHOLDS = 250
 

@@ -2,6 +2,8 @@
 
 `run(cfg, run_dir)` is the whole job; the CLI in `train.py` only composes the config and
 chooses the directory. Every stage below is a plain function a notebook can call too.
+A data config naming several series (a NAB category) runs each into `series/<name>/` and
+writes their aggregate (event counts micro-averaged, as the Orion benchmark does).
 """
 
 import logging
@@ -17,14 +19,15 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from tsadlab import artifacts, plots
+from tsadlab.data.dataset import load_dataset
 from tsadlab.data.prepare import PreparedSeries, prepare, scaler_json
-from tsadlab.data.sources import Series, load_series
+from tsadlab.data.series import Series
 from tsadlab.data.windows import model_windows, validation_split_at, window_span
-from tsadlab.detection import events_table
+from tsadlab.detection import Detection, detect, evaluated_rows, is_oracle
 from tsadlab.errors import ConfigError, DataError, TsadlabError
+from tsadlab.metrics import EventCounts, detection_report
 from tsadlab.runtime import git_commit, load_keras, package_versions, seed_everything
 from tsadlab.scoring import point_scores, window_errors
-from tsadlab.thresholds import ThresholdStrategy, make_threshold
 from tsadlab.training import fit_model, fit_targets
 
 log = logging.getLogger(__name__)
@@ -46,7 +49,7 @@ class Windows:
 
     x_train: np.ndarray  # every window of the training period, validation included
     y_train: np.ndarray
-    x_test: np.ndarray
+    x_test: np.ndarray  # empty when the whole series is the training part
     y_test: np.ndarray
     val_start: int  # index of the first validation window (== len(x_train) if none)
     span: int
@@ -79,14 +82,18 @@ def make_windows(
     """Window the training and test parts separately, as the tutorial does."""
     train = prepared.model_input[: prepared.n_train]
     test = prepared.model_input[prepared.n_train :]
+    span = window_span(window, target)
     try:
         x_train, y_train = model_windows(train, window, target, stride)
-        x_test, y_test = model_windows(test, window, target, stride)
+        if len(test):
+            x_test, y_test = model_windows(test, window, target, stride)
+        else:
+            x_test, y_test = x_train[:0], y_train[:0]
     except DataError as exc:
-        part = "training" if len(train) < window_span(window, target) else "test"
+        part = "training" if len(train) < span else "test"
         raise DataError(f"{part} part: {exc}") from None
     split_at = validation_split_at(len(x_train), validation_split)
-    return Windows(x_train, y_train, x_test, y_test, split_at, window_span(window, target))
+    return Windows(x_train, y_train, x_test, y_test, split_at, span)
 
 
 def row_splits(n_rows: int, n_train: int, windows: Windows, stride: int) -> np.ndarray:
@@ -134,66 +141,75 @@ def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, p
     return model, history
 
 
-def score_rows(model: Any, prepared: PreparedSeries, windows: Windows, s: dict) -> np.ndarray:
-    """Per-row scores: window errors of each part aligned to that part's rows."""
-    batch = s["trainer"]["predict_batch_size"]
-    stride, alignment = s["data"]["stride"], s["scoring"]["alignment"]
-    parts = []
-    for x, n_rows in (
-        (windows.x_train, prepared.n_train),
-        (windows.x_test, len(prepared.timestamps) - prepared.n_train),
-    ):
-        # As in the tutorial, the error is measured against the input window for either target.
+def predict_errors(model: Any, windows: Windows, s: dict) -> pd.DataFrame:
+    """One reconstruction error per window of each part: part, window, first_row, error.
+
+    As in the tutorial, the error is measured against the input window for either target.
+    """
+    batch, stride = s["trainer"]["predict_batch_size"], s["data"]["stride"]
+    tables = []
+    for part, x in (("train", windows.x_train), ("test", windows.x_test)):
+        if len(x) == 0:
+            continue
         errors = window_errors(
             x, model.predict(x, batch_size=batch, verbose=0), s["scoring"]["error"]
         )
-        parts.append(point_scores(errors, n_rows, windows.span, stride, alignment))
+        index = np.arange(len(x))
+        tables.append(
+            pd.DataFrame({"part": part, "window": index, "start": index * stride, "error": errors})
+        )
+    return pd.concat(tables, ignore_index=True)
+
+
+def align_errors(
+    errors: pd.DataFrame, n_rows: int, n_train: int, span: int, stride: int, alignment: str
+) -> np.ndarray:
+    """Per-row scores: each part's window errors aligned to that part's rows."""
+    parts = []
+    for part, rows in (("train", n_train), ("test", n_rows - n_train)):
+        if rows == 0:
+            continue
+        e = errors.loc[errors["part"] == part, "error"].to_numpy()
+        parts.append(point_scores(e, rows, span, stride, alignment))
     return np.concatenate(parts)
 
 
-def fit_threshold(threshold: dict, scores: np.ndarray, split: np.ndarray) -> ThresholdStrategy:
-    """Fit the configured strategy on training-period (or validation) scores only."""
-    params = {k: v for k, v in threshold.items() if k not in ("name", "fit_on")}
-    rows = split != "test" if threshold["fit_on"] == "train" else split == "val"
-    if not rows.any():
-        raise ConfigError(
-            "threshold.fit_on=val needs validation rows (trainer.validation_split > 0)"
-        )
-    return make_threshold(threshold["name"], **params).fit(scores[rows])
-
-
 def scores_frame(
-    prepared: PreparedSeries,
+    timestamps: pd.DatetimeIndex,
+    raw: np.ndarray,
     columns: tuple[str, ...],
     split: np.ndarray,
     scores: np.ndarray,
-    threshold: float,
-    flags: np.ndarray,
+    detection: Detection,
+    labels: np.ndarray | None,
 ) -> pd.DataFrame:
     """The scores.csv table: one row per timestamp, values in original units."""
-    frame = pd.DataFrame({"timestamp": prepared.timestamps})
+    frame = pd.DataFrame({"timestamp": timestamps})
     names = ["value"] if len(columns) == 1 else [f"value_{c}" for c in columns]
     for j, name in enumerate(names):
-        frame[name] = prepared.raw[:, j]
+        frame[name] = raw[:, j]
     frame["split"] = split
     frame["score"] = scores
-    frame["threshold"] = threshold
-    frame["is_anomaly"] = flags.astype(np.int8)
-    if prepared.labels is not None:
-        frame["label"] = prepared.labels
+    frame["threshold"] = detection.thresholds
+    frame["is_anomaly"] = detection.flags.astype(np.int8)
+    if labels is not None:
+        frame["label"] = labels
     return frame
 
 
-def run(cfg: DictConfig | dict, run_dir: Path) -> RunResult:
-    """Run the whole job into `run_dir`; on any error the directory is marked failed."""
-    run_dir = artifacts.start_run_dir(Path(run_dir))
-    try:
-        result = _run(settings(cfg), run_dir)
-    except BaseException as exc:  # Ctrl-C too: a stopped run must not look unfinished-but-alive
-        artifacts.mark_status(run_dir, "failed", error=failure_reason(exc))
-        raise
-    artifacts.mark_status(run_dir, "finished")
-    return result
+def labeled_metrics(frame: pd.DataFrame, vus_max_buffer: int) -> dict | None:
+    """Every labeled metric on the evaluated rows (test, or all without a test part)."""
+    if "label" not in frame:
+        return None
+    rows, which = evaluated_rows(frame["split"].to_numpy())
+    part = frame[rows]
+    report = detection_report(
+        part["label"].to_numpy(),
+        part["is_anomaly"].to_numpy(),
+        part["score"].to_numpy(),
+        vus_max_buffer,
+    )
+    return {"rows": which, **report.to_dict()}
 
 
 def failure_reason(exc: BaseException) -> str:
@@ -205,18 +221,113 @@ def failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _run(s: dict, run_dir: Path) -> RunResult:
-    timer = StageTimer()
+def run(cfg: DictConfig | dict, run_dir: Path) -> RunResult:
+    """Run the whole job into `run_dir`; on any error the directory is marked failed."""
+    run_dir = artifacts.start_run_dir(Path(run_dir))
+    try:
+        s = settings(cfg)
+        if is_oracle(s["threshold"]):
+            raise ConfigError(
+                f"threshold={s['threshold']['name']} is an oracle: it picks the threshold from "
+                "the labels it is scored on, so a training run cannot report it; re-evaluate "
+                f"a finished run instead: tsadlab-evaluate run_dir=... "
+                f"threshold={s['threshold']['name']}"
+            )
+        timer = StageTimer()
+        with timer("load"):
+            dataset = load_dataset(s["data"])
+        if len(dataset) == 1:
+            result = run_series(s, dataset[0], run_dir, timer)
+        else:
+            result = run_dataset(s, dataset, run_dir)
+    except BaseException as exc:  # Ctrl-C too: a stopped run must not look unfinished-but-alive
+        artifacts.mark_status(run_dir, "failed", error=failure_reason(exc))
+        raise
+    artifacts.mark_status(run_dir, "finished")
+    return result
+
+
+def run_dataset(s: dict, dataset: list[Series], run_dir: Path) -> RunResult:
+    """Run every series into series/<name>/ and write the aggregate; any failure fails it."""
+    rows, counts, failed = [], EventCounts(), []
+    for i, series in enumerate(dataset, 1):
+        log.info("series %d of %d: %s", i, len(dataset), series.name)
+        series_dir = artifacts.start_run_dir(run_dir / "series" / series.name)
+        try:
+            result = run_series(s, series, series_dir, StageTimer())
+        except TsadlabError as exc:
+            artifacts.mark_status(series_dir, "failed", error=str(exc))
+            log.error("series %s failed: %s", series.name, exc)
+            failed.append(series.name)
+            rows.append({"series": series.name, "status": "failed", "error": str(exc)})
+            continue
+        artifacts.mark_status(series_dir, "finished")
+        rows.append({"series": series.name, "status": "finished", **series_summary(result.metrics)})
+        labeled = result.metrics.get("labeled")
+        if labeled:
+            counts = counts + EventCounts(**labeled["event_counts"])
+    table = pd.DataFrame(rows)
+    artifacts.write_csv(run_dir / "series.csv", table)
+    metrics = {
+        "experiment": s["name"],
+        "seed": s["seed"],
+        "data": s["data"],
+        "n_series": len(dataset),
+        "failed_series": failed,
+        "event_micro": {**counts.scores(), **counts.__dict__},
+        "means": column_means(table),
+        "total_seconds": float(table.get("seconds", pd.Series(dtype=float)).sum()),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+    }
+    artifacts.write_json(run_dir / "metrics.json", metrics)
+    if failed:
+        raise DataError(f"{len(failed)} of {len(dataset)} series failed: {', '.join(failed)}")
+    log.info("dataset of %d series: micro overlap F1 %.3f", len(dataset), counts.scores()["f1"])
+    return RunResult(run_dir, metrics, table, pd.DataFrame())
+
+
+def column_means(table: pd.DataFrame) -> dict:
+    """Mean of every numeric column over the series that have it (None where none has)."""
+    means = table.select_dtypes("number").mean().round(6)
+    return {k: (None if pd.isna(v) else float(v)) for k, v in means.items()}
+
+
+def series_summary(metrics: dict) -> dict:
+    """The headline numbers of one series' run, for the per-series table."""
+    summary = {
+        "rows": metrics["data"]["rows"],
+        "epochs": metrics["training"]["epochs_run"],
+        "threshold": metrics["threshold"]["value"],
+        "flagged": sum(metrics["anomalies"]["rows"].values()),
+        "seconds": metrics["timings_s"]["total"],
+    }
+    labeled = metrics.get("labeled")
+    if labeled:
+        summary.update(
+            {
+                **{f"event_{k}": v for k, v in labeled["event_counts"].items()},
+                "event_f1": labeled["event"]["f1"],
+                "point_f1": labeled["point"]["f1"],
+                "pa_f1_inflated": labeled["point_adjusted"]["f1"],
+                "roc_auc": labeled["auc"]["roc_auc"],
+                "pr_auc": labeled["auc"]["pr_auc"],
+                "vus_pr": labeled["vus_pr"],
+            }
+        )
+    return summary
+
+
+def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> RunResult:
+    """Every stage for one series, into `run_dir`."""
     total_start = time.perf_counter()
     d = s["data"]
-    with timer("load"):
-        series = load_series(d)
     log.info(
         "loaded %s: %d rows, %s .. %s",
         series.name,
         len(series),
-        series.timestamps[0].date(),
-        series.timestamps[-1].date(),
+        series.timestamps[0],
+        series.timestamps[-1],
     )
     with timer("prepare"):
         prepared = prepare(
@@ -241,84 +352,92 @@ def _run(s: dict, run_dir: Path) -> RunResult:
     with timer("train"):
         model, history = train_model(s, windows, run_dir)
     with timer("score"):
-        scores = score_rows(model, prepared, windows, s)
+        errors = predict_errors(model, windows, s)
+        scores = align_errors(
+            errors,
+            len(prepared.timestamps),
+            prepared.n_train,
+            windows.span,
+            d["stride"],
+            s["scoring"]["alignment"],
+        )
     split = row_splits(len(scores), prepared.n_train, windows, d["stride"])
     with timer("threshold"):
-        strategy = fit_threshold(s["threshold"], scores, split)
-        flags = strategy.predict(scores)
-        events = events_table(prepared.timestamps, flags, scores, split)
-    frame = scores_frame(prepared, series.columns, split, scores, strategy.threshold_, flags)
+        detection = detect(s["threshold"], prepared.timestamps, scores, split, prepared.labels)
+    frame = scores_frame(
+        prepared.timestamps, prepared.raw, series.columns, split, scores, detection, prepared.labels
+    )
+    labeled = labeled_metrics(frame, d["window"])
     log.info(
-        "threshold %s = %.4g; anomalies: %d test rows in %d test events",
+        "threshold %s = %.4g; anomalies: %d test rows in %d test events%s",
         s["threshold"]["name"],
-        strategy.threshold_,
-        int(flags[split == "test"].sum()),
-        int((events["split"] == "test").sum()),
+        detection.strategy.threshold_,
+        int(detection.flags[split == "test"].sum()),
+        int((detection.events["split"] == "test").sum()),
+        f"; overlap F1 {labeled['event']['f1']:.3f} on {labeled['rows']} rows" if labeled else "",
     )
     with timer("figures"):
-        _write_figures(run_dir, prepared, series.columns, history, frame, strategy.threshold_)
+        figures = run_dir / "figures"
+        plots.loss_curve(history, figures / "loss_curve.png")
+        plots.series_page(
+            prepared.timestamps, prepared.raw, series.columns, figures / "series.html"
+        )
+        plots.detection_figures(frame, detection.strategy.threshold_, figures)
     with timer("artifacts"):
         artifacts.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(s))
         artifacts.save_keras_model(run_dir / "model.keras", model)
         artifacts.write_text(run_dir / "scaler.json", scaler_json(prepared.scaler))
         artifacts.write_csv(run_dir / "history.csv", history)
+        artifacts.write_csv(run_dir / "window_errors.csv", errors)
         artifacts.write_csv(run_dir / "scores.csv", frame)
-        artifacts.write_csv(run_dir / "events.csv", events)
-    timer.seconds["total"] = round(time.perf_counter() - total_start, 3)
-    metrics = _metrics(
-        s, series, prepared, windows, history, strategy, frame, events, model, timer.seconds
+        artifacts.write_csv(run_dir / "events.csv", detection.events)
+    timer.seconds["total"] = round(
+        time.perf_counter() - total_start + timer.seconds.get("load", 0.0), 3
     )
+    metrics = run_metrics(
+        s, series, prepared, windows, history, detection, frame, model, timer.seconds
+    )
+    if labeled:
+        metrics["labeled"] = labeled
     artifacts.write_json(run_dir / "metrics.json", metrics)
     log.info("run finished in %.1f s: %s", timer.seconds["total"], run_dir)
-    return RunResult(run_dir, metrics, frame, events)
+    return RunResult(run_dir, metrics, frame, detection.events)
 
 
-def _write_figures(
-    run_dir: Path,
-    prepared: PreparedSeries,
-    columns: tuple[str, ...],
-    history: pd.DataFrame,
-    frame: pd.DataFrame,
-    threshold: float,
-) -> None:
-    figures = run_dir / "figures"
-    scores, split = frame["score"].to_numpy(), frame["split"].to_numpy()
-    flags = frame["is_anomaly"].to_numpy().astype(bool)
-    plots.loss_curve(history, figures / "loss_curve.png")
-    plots.score_distribution(
-        scores[split != "test"],
-        threshold,
-        "Training-period scores",
-        figures / "train_score_dist.png",
+def threshold_summary(s: dict, detection: Detection) -> dict:
+    """What metrics.json says about the threshold."""
+    params = {k: v for k, v in s["threshold"].items() if k not in ("name", "fit_on")}
+    varies = not np.allclose(
+        detection.thresholds[np.isfinite(detection.thresholds)], detection.strategy.threshold_
     )
-    plots.score_distribution(
-        scores[split == "test"], threshold, "Test scores", figures / "test_score_dist.png"
-    )
-    plots.series_page(prepared.timestamps, prepared.raw, columns, figures / "series.html")
-    plots.scores_page(
-        prepared.timestamps, scores, split, threshold, figures / "scores_vs_threshold.html"
-    )
-    plots.anomalies_page(
-        prepared.timestamps, prepared.raw, columns, flags, split, figures / "anomalies.html"
-    )
+    return {
+        "strategy": s["threshold"]["name"],
+        "fit_on": detection.fitted_on,
+        "params": params,
+        "value": detection.strategy.threshold_,
+        "per_row": bool(varies),
+        "oracle": detection.oracle,
+        "alignment": s["scoring"]["alignment"],
+        "error": s["scoring"]["error"],
+    }
 
 
-def _metrics(
+def run_metrics(
     s: dict,
     series: Series,
     prepared: PreparedSeries,
     windows: Windows,
     history: pd.DataFrame,
-    strategy: ThresholdStrategy,
+    detection: Detection,
     frame: pd.DataFrame,
-    events: pd.DataFrame,
     model: Any,
     seconds: dict,
 ) -> dict:
-    split, flags = frame["split"].to_numpy(), frame["is_anomaly"].to_numpy().astype(bool)
+    """Everything measured about one series' run (labeled metrics are added by the caller)."""
+    split, flags = frame["split"].to_numpy(), detection.flags
     monitor = "val_loss" if "val_loss" in history else "loss"
     best = int(history[monitor].idxmin())
-    test_events = events[events["split"] == "test"]
+    events = detection.events
     flagged_test = frame.loc[flags & (split == "test"), "timestamp"]
     return {
         "experiment": s["name"],
@@ -334,6 +453,7 @@ def _metrics(
             "last": str(series.timestamps[-1]),
             "transform": s["data"]["transform"],
             "scaler": s["data"]["scaler"],
+            "labeled": series.labels is not None,
         },
         "sizes": {
             "rows_train_period": prepared.n_train,
@@ -358,20 +478,13 @@ def _metrics(
             if "val_loss" in history
             else None,
         },
-        "threshold": {
-            "strategy": s["threshold"]["name"],
-            "fit_on": s["threshold"]["fit_on"],
-            "params": {k: v for k, v in s["threshold"].items() if k not in ("name", "fit_on")},
-            "value": strategy.threshold_,
-            "alignment": s["scoring"]["alignment"],
-            "error": s["scoring"]["error"],
-        },
+        "threshold": threshold_summary(s, detection),
         "anomalies": {
             "rows": {
                 part: int((flags & (split == part)).sum()) for part in ("train", "val", "test")
             },
             "events_total": len(events),
-            "events_test": len(test_events),
+            "events_test": int((events["split"] == "test").sum()),
             "test_rows_scored": int(np.isfinite(frame.loc[split == "test", "score"]).sum()),
             "first_test_anomaly": str(flagged_test.iloc[0]) if len(flagged_test) else None,
             "last_test_anomaly": str(flagged_test.iloc[-1]) if len(flagged_test) else None,

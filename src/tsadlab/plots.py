@@ -18,6 +18,7 @@ import seaborn as sns
 from plotly.offline import get_plotlyjs
 
 from tsadlab.artifacts import write_atomic, write_text
+from tsadlab.intervals import flag_runs
 
 PLOTLY_JS = "plotly.min.js"
 SPLIT_COLORS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868"}
@@ -64,10 +65,10 @@ def scores_page(
     timestamps: pd.DatetimeIndex,
     scores: np.ndarray,
     split: np.ndarray,
-    threshold: float,
+    thresholds: np.ndarray,
     path: Path,
 ) -> Path:
-    """Scores over time, coloured by split, with the threshold line."""
+    """Scores over time, coloured by split, with the threshold each row was compared with."""
     fig = go.Figure()
     for name, color in SPLIT_COLORS.items():
         rows = split == name
@@ -81,10 +82,14 @@ def scores_page(
                     line={"color": color},
                 )
             )
-    fig.add_hline(
-        y=threshold,
-        line={"color": "crimson", "dash": "dash"},
-        annotation_text=f"threshold {threshold:.4g}",
+    fig.add_trace(
+        go.Scatter(
+            x=timestamps,
+            y=thresholds,
+            mode="lines",
+            name="threshold",
+            line={"color": "crimson", "dash": "dash"},
+        )
     )
     fig.update_layout(title="Anomaly score vs threshold", xaxis_title="time", yaxis_title="score")
     return _save_html(fig, path)
@@ -97,8 +102,9 @@ def anomalies_page(
     flags: np.ndarray,
     split: np.ndarray,
     path: Path,
+    labels: np.ndarray | None = None,
 ) -> Path:
-    """The series in original units with a marker on every flagged row."""
+    """The series in original units, a marker on every flagged row, labels shaded."""
     fig = go.Figure()
     for j, name in enumerate(columns):
         fig.add_trace(go.Scatter(x=timestamps, y=values[:, j], mode="lines", name=name))
@@ -118,12 +124,59 @@ def anomalies_page(
                         },
                     )
                 )
-    fig.update_layout(
-        title=f"Detected anomalies: {int(flags.sum())} rows",
-        xaxis_title="time",
-        yaxis_title="value",
-    )
+    if labels is not None:
+        for first, last in flag_runs(labels):
+            fig.add_vrect(
+                x0=timestamps[first],
+                x1=timestamps[last],
+                fillcolor="orange",
+                opacity=0.25,
+                line_width=0,
+            )
+    title = f"Detected anomalies: {int(flags.sum())} rows"
+    if labels is not None:
+        title += " (labeled anomalies shaded)"
+    fig.update_layout(title=title, xaxis_title="time", yaxis_title="value")
     return _save_html(fig, path)
+
+
+def value_columns(frame: pd.DataFrame) -> list[str]:
+    """The original-unit value columns of a scores table ('value' or 'value_<name>')."""
+    return [c for c in frame.columns if c == "value" or c.startswith("value_")]
+
+
+def detection_figures(frame: pd.DataFrame, threshold: float, figures: Path) -> None:
+    """Score distributions, scores vs threshold, and anomalies, from a scores table."""
+    scores, split = frame["score"].to_numpy(), frame["split"].to_numpy()
+    timestamps = pd.DatetimeIndex(frame["timestamp"])
+    test = split == "test"
+    score_distribution(
+        scores[~test], threshold, "Training-period scores", figures / "train_score_dist.png"
+    )
+    if test.any():
+        score_distribution(scores[test], threshold, "Test scores", figures / "test_score_dist.png")
+    else:
+        score_distribution(
+            scores, threshold, "All scores (no test part)", figures / "test_score_dist.png"
+        )
+    scores_page(
+        timestamps,
+        scores,
+        split,
+        frame["threshold"].to_numpy(),
+        figures / "scores_vs_threshold.html",
+    )
+    columns = value_columns(frame)
+    labels = frame["label"].to_numpy().astype(bool) if "label" in frame else None
+    anomalies_page(
+        timestamps,
+        frame[columns].to_numpy(),
+        tuple(columns),
+        frame["is_anomaly"].to_numpy().astype(bool),
+        split,
+        figures / "anomalies.html",
+        labels,
+    )
 
 
 def _save_png(fig: plt.Figure, path: Path) -> Path:

@@ -1,14 +1,14 @@
 """Transform, chronological split and scaling (fitted on the training part only)."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from sklearn.base import TransformerMixin
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
-from tsadlab.data.sources import Series
+from tsadlab.data.series import Series
 from tsadlab.errors import ConfigError, DataError
 
 TRANSFORMS = ("none", "diff", "log_return")
@@ -33,6 +33,28 @@ class PreparedSeries:
     scaler: TransformerMixin | None
 
 
+def resample_series(series: Series, rule: str) -> Series:
+    """Mean of each `rule` interval (a pandas offset such as '600s' or '1h'); labels by max.
+
+    Intervals with no rows are interpolated in time (labels: 0), as the Orion benchmark fills
+    the bins its aggregation leaves empty.
+    """
+    try:
+        frame = pd.DataFrame(series.values, index=series.timestamps).resample(rule)
+    except ValueError:
+        raise ConfigError(
+            f"Received: data.resample={rule} (must be a pandas offset such as 600s, 1h, 1D)"
+        ) from None
+    values = frame.mean().interpolate(method="time", limit_direction="both")
+    labels = None
+    if series.labels is not None:
+        grouped = pd.Series(series.labels, index=series.timestamps).resample(rule).max()
+        labels = grouped.fillna(0).to_numpy().astype(np.int8)
+    return replace(
+        series, timestamps=pd.DatetimeIndex(values.index), values=values.to_numpy(), labels=labels
+    )
+
+
 def apply_transform(values: np.ndarray, kind: str, columns: tuple[str, ...] = ()) -> np.ndarray:
     """Apply a stateless transform; diff and log_return drop the first row."""
     if kind == "none":
@@ -55,7 +77,10 @@ def apply_transform(values: np.ndarray, kind: str, columns: tuple[str, ...] = ()
 def train_size(
     timestamps: pd.DatetimeIndex, train_fraction: float, test_start: str | None = None
 ) -> int:
-    """Rows in the training period: before `test_start` if given, else int(n * train_fraction)."""
+    """Rows in the training period: before `test_start` if given, else int(n * train_fraction).
+
+    train_fraction=1.0 leaves no test part: the model is fitted on, and scores, every row.
+    """
     n = len(timestamps)
     if test_start is not None:
         try:
@@ -73,8 +98,9 @@ def train_size(
                 f"{timestamps[0].date()} .. {timestamps[-1].date()})"
             )
         return n_train
-    if not 0.0 < train_fraction < 1.0:
-        raise ConfigError(f"Received: data.train_fraction={train_fraction} (must be in (0, 1))")
+    if not 0.0 < train_fraction <= 1.0:
+        raise ConfigError(f"Received: data.train_fraction={train_fraction} (must be in (0, 1])")
+    # 1.0 is the Orion benchmark protocol: fit on the whole series and score it all.
     return int(n * train_fraction)
 
 

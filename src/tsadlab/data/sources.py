@@ -2,35 +2,19 @@
 
 import difflib
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from tsadlab.errors import ConfigError, DataError
+from tsadlab.data.series import Series
+from tsadlab.errors import DataError
 
 SP500_FILE = "sp500_close.csv"
 SP500_TUTORIAL_ROWS = 8192
 MISSING_POLICIES = ("error", "ffill", "interpolate", "drop")
-
-
-@dataclass(frozen=True)
-class Series:
-    """A loaded time series: n timestamps, (n, d) float values, optional (n,) 0/1 labels."""
-
-    name: str
-    timestamps: pd.DatetimeIndex
-    values: np.ndarray
-    columns: tuple[str, ...]
-    labels: np.ndarray | None
-    source: str
-    sha256: str
-
-    def __len__(self) -> int:
-        return len(self.timestamps)
+DUPLICATE_POLICIES = ("error", "mean", "first", "last")
 
 
 def sp500_path() -> Path:
@@ -59,6 +43,7 @@ def load_csv(
     rows: int | None = None,
     missing: str = "error",
     name: str | None = None,
+    duplicates: str = "error",
 ) -> Series:
     """Read a CSV of one time column, one or more value columns and an optional 0/1 label column."""
     path = Path(path)
@@ -79,10 +64,16 @@ def load_csv(
     )
     labels = _parse_labels(frame[label_column], path, label_column) if label_column else None
     # Order is checked before rows can be dropped so that error lines match the file.
-    _check_order(timestamps, path, time_column)
+    if duplicates not in DUPLICATE_POLICIES:
+        raise DataError(
+            f"Received: data.duplicates={duplicates} (must be one of {DUPLICATE_POLICIES})"
+        )
+    _check_order(timestamps, path, time_column, allow_duplicates=duplicates != "error")
     timestamps, values, labels = _apply_missing_policy(
         timestamps, values, labels, missing, path, value_columns
     )
+    if duplicates != "error":
+        timestamps, values, labels = _merge_duplicates(timestamps, values, labels, duplicates)
     return Series(
         name=name or path.stem,
         timestamps=timestamps,
@@ -92,38 +83,6 @@ def load_csv(
         source=str(path.resolve()),
         sha256=hashlib.sha256(path.read_bytes()).hexdigest(),
     )
-
-
-def _sp500_source(data: dict) -> Series:
-    return load_sp500(rows=data["rows"], name=data["name"])
-
-
-def _csv_source(data: dict) -> Series:
-    if not data.get("path"):
-        raise ConfigError("data=csv needs data.path=<file.csv>")
-    return load_csv(
-        data["path"],
-        time_column=data["time_column"],
-        value_columns=data["value_columns"],
-        label_column=data["label_column"],
-        time_format=data["time_format"],
-        rows=data["rows"],
-        missing=data["missing"],
-        name=data["name"],
-    )
-
-
-# data.source -> a loader taking the whole `data` config as a plain dict.
-SOURCES: dict[str, Callable[[dict], Series]] = {"sp500": _sp500_source, "csv": _csv_source}
-
-
-def load_series(data: dict) -> Series:
-    """The series named by the `data` config (`data.source` picks the loader)."""
-    if data["source"] not in SOURCES:
-        raise ConfigError(
-            f"Received: data.source={data['source']} (must be one of {tuple(SOURCES)})"
-        )
-    return SOURCES[data["source"]](data)
 
 
 def _line(row: int) -> int:
@@ -251,14 +210,31 @@ def _apply_missing_policy(
     return timestamps, filled.to_numpy(), labels
 
 
-def _check_order(timestamps: pd.DatetimeIndex, path: Path, name: str) -> None:
+def _merge_duplicates(
+    timestamps: pd.DatetimeIndex, values: np.ndarray, labels: np.ndarray | None, policy: str
+) -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray | None]:
+    """One row per timestamp: values by `policy` (mean, first, last), labels by max."""
+    if timestamps.is_unique:
+        return timestamps, values, labels
+    grouped = pd.DataFrame(values, index=timestamps).groupby(level=0, sort=False)
+    merged = getattr(grouped, policy)()
+    if labels is not None:
+        labels = pd.Series(labels, index=timestamps).groupby(level=0, sort=False).max()
+        labels = labels.to_numpy().astype(np.int8)
+    return pd.DatetimeIndex(merged.index), merged.to_numpy(), labels
+
+
+def _check_order(
+    timestamps: pd.DatetimeIndex, path: Path, name: str, allow_duplicates: bool = False
+) -> None:
     steps = np.diff(timestamps.asi8)
     dup = np.flatnonzero(steps == 0)
-    if len(dup):
+    if len(dup) and not allow_duplicates:
         row = int(dup[0])
         raise DataError(
             f"duplicate timestamp {timestamps[row]} in column '{name}' of {path} at lines "
-            f"{_line(row)} and {_line(row + 1)} (timestamps must be unique)"
+            f"{_line(row)} and {_line(row + 1)} (timestamps must be unique, or set "
+            "data.duplicates to mean, first or last)"
         )
     back = np.flatnonzero(steps < 0)
     if len(back):

@@ -1,0 +1,54 @@
+"""The threshold-strategy contract, in scikit-learn's estimator style.
+
+`__init__` stores parameters only; `fit(scores[, labels])` learns `threshold_` from training
+(or validation) scores and returns self; `predict(scores)` returns per-row flags and
+`row_thresholds(scores)` the threshold each row was compared with. NaN scores (rows no window
+reached) are ignored by `fit` and never flagged.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from tsadlab.errors import ConfigError, DataError
+
+
+class ThresholdStrategy(BaseEstimator):
+    """Base class: a constant threshold from `_compute(finite_scores)`."""
+
+    #: True for strategies that look at labels; their results must say "oracle".
+    oracle = False
+
+    def fit(self, scores: np.ndarray, y: np.ndarray | None = None) -> "ThresholdStrategy":
+        self.threshold_ = float(self._compute(finite(scores)))
+        return self
+
+    def row_thresholds(self, scores: np.ndarray) -> np.ndarray:
+        self._check_fitted()
+        return np.full(len(scores), self.threshold_)
+
+    def predict(self, scores: np.ndarray) -> np.ndarray:
+        scores = np.asarray(scores, dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            return np.nan_to_num(scores, nan=-np.inf) > self.row_thresholds(scores)
+
+    def _compute(self, scores: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "threshold_"):
+            raise ConfigError(f"{type(self).__name__} must be fitted before predict")
+
+
+def finite(scores: np.ndarray) -> np.ndarray:
+    """The finite scores, flattened; an error if there are none."""
+    scores = np.asarray(scores, dtype=np.float64).ravel()
+    kept = scores[np.isfinite(scores)]
+    if kept.size == 0:
+        raise DataError("no finite scores to fit the threshold on")
+    return kept
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise ConfigError(message) unless condition holds."""
+    if not condition:
+        raise ConfigError(message)

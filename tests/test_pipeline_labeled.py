@@ -1,0 +1,104 @@
+"""Runs on labeled data: metrics.json holds the labeled report; categories aggregate."""
+
+import json
+
+import pandas as pd
+import pytest
+from conftest import compose_config
+from test_sources_labeled import nab_root  # noqa: F401  (the fixture)
+
+from tsadlab import artifacts
+from tsadlab.errors import ConfigError
+from tsadlab.pipeline import run
+
+TINY_LABELED = [
+    "data=synthetic",
+    "data.length=1200",
+    "data.period=50",
+    "data.n_anomalies=3",
+    "data.anomaly_length=20",
+    "data.window=20",
+    "data.clean_fraction=0.3",
+    "model.encoder_units=[4]",
+    "model.decoder_units=[4]",
+    "trainer.epochs=2",
+    "trainer.verbose=0",
+]
+
+
+def test_labeled_run_reports_every_metric_on_test_rows(tmp_path):
+    result = run(compose_config(TINY_LABELED), tmp_path / "run")
+    labeled = result.metrics["labeled"]
+    assert labeled["rows"] == "test"
+    for key in ("point", "event", "event_counts", "point_adjusted", "auc", "vus_pr"):
+        assert key in labeled
+    assert labeled["point_adjusted"]["inflated"] is True
+    scores = pd.read_csv(tmp_path / "run" / "scores.csv")
+    test = scores[scores.split == "test"]
+    assert labeled["n_labeled_rows"] == int(test["label"].sum())
+    errors = pd.read_csv(tmp_path / "run" / "window_errors.csv")
+    assert set(errors["part"]) == {"train", "test"}
+    assert list(errors.columns) == ["part", "window", "start", "error"]
+
+
+def test_oracle_threshold_is_refused_in_training(tmp_path):
+    with pytest.raises(ConfigError, match="threshold=best_f1 is an oracle"):
+        run(compose_config([*TINY_LABELED, "threshold=best_f1"]), tmp_path / "run")
+    assert artifacts.read_status(tmp_path / "run")["status"] == "failed"
+
+
+def test_whole_series_protocol_scores_every_row(tmp_path):
+    overrides = [*TINY_LABELED, "data.train_fraction=1.0", "threshold=windowed_std"]
+    result = run(compose_config(overrides), tmp_path / "run")
+    assert result.metrics["labeled"]["rows"] == "all"
+    assert result.metrics["sizes"]["rows_test"] == 0
+    assert result.metrics["threshold"]["per_row"] is True
+    assert set(result.scores["split"]) == {"train", "val"}
+
+
+def test_category_runs_each_series_and_micro_averages(tmp_path, nab_root):  # noqa: F811
+    overrides = [
+        "data=nab",
+        f"data.root={nab_root}",
+        "data.category=cat",
+        "data.window=10",
+        "model.encoder_units=[4]",
+        "model.decoder_units=[4]",
+        "trainer.epochs=1",
+        "trainer.verbose=0",
+    ]
+    result = run(compose_config(overrides), tmp_path / "run")
+    table = pd.read_csv(tmp_path / "run" / "series.csv")
+    assert table["series"].tolist() == ["cat__a", "cat__b"]
+    assert (table["status"] == "finished").all()
+    for name in ("cat__a", "cat__b"):
+        assert artifacts.read_status(tmp_path / "run" / "series" / name)["status"] == "finished"
+    micro = json.loads((tmp_path / "run" / "metrics.json").read_text())["event_micro"]
+    assert micro["tp"] == table["event_tp"].sum() and micro["fp"] == table["event_fp"].sum()
+    assert result.metrics["n_series"] == 2
+
+
+def test_a_failing_series_fails_the_category_but_not_the_others(tmp_path, nab_root):  # noqa: F811
+    (nab_root / "data" / "cat" / "b.csv").write_text(
+        "timestamp,value\n2020-01-01 00:00:00,1\n2020-01-01 00:05:00,2\n"
+    )
+    overrides = [
+        "data=nab",
+        f"data.root={nab_root}",
+        "data.category=cat",
+        "data.window=10",
+        "model.encoder_units=[4]",
+        "model.decoder_units=[4]",
+        "trainer.epochs=1",
+        "trainer.verbose=0",
+    ]
+    with pytest.raises(Exception, match="1 of 2 series failed: cat__b"):
+        run(compose_config(overrides), tmp_path / "run")
+    assert artifacts.read_status(tmp_path / "run")["status"] == "failed"
+    assert artifacts.read_status(tmp_path / "run" / "series" / "cat__a")["status"] == "finished"
+    assert artifacts.read_status(tmp_path / "run" / "series" / "cat__b")["status"] == "failed"
+    table = pd.read_csv(tmp_path / "run" / "series.csv")
+    assert table.set_index("series")["status"].to_dict() == {
+        "cat__a": "finished",
+        "cat__b": "failed",
+    }

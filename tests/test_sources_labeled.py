@@ -1,0 +1,150 @@
+"""Labeled sources: the synthetic generator, the NAB layout, duplicates and resampling."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tsadlab.data.dataset import load_dataset
+from tsadlab.data.nab import load_nab, nab_series_names, window_labels
+from tsadlab.data.prepare import resample_series
+from tsadlab.data.sources import load_csv
+from tsadlab.data.synthetic import ANOMALY_KINDS, synthetic_series
+from tsadlab.errors import ConfigError, DataError
+from tsadlab.intervals import flag_runs
+
+
+def test_synthetic_is_reproducible_and_labeled():
+    a = synthetic_series(length=3000, n_anomalies=5, anomaly_length=40, seed=7)
+    b = synthetic_series(length=3000, n_anomalies=5, anomaly_length=40, seed=7)
+    np.testing.assert_array_equal(a.values, b.values)
+    assert a.sha256 == b.sha256
+    assert (
+        a.sha256 != synthetic_series(length=3000, n_anomalies=5, anomaly_length=40, seed=8).sha256
+    )
+    runs = flag_runs(a.labels.astype(bool))
+    # one run per anomaly, cycling through the kinds: a spike is 1 row, the rest 40
+    assert [b - a + 1 for a, b in runs] == [1, 40, 40, 40, 40]
+    assert runs[0, 0] >= 1500  # nothing in the clean first half
+
+
+@pytest.mark.parametrize("kind", ANOMALY_KINDS)
+def test_each_anomaly_kind_changes_the_labeled_rows(kind):
+    clean = synthetic_series(length=2000, n_anomalies=0, seed=1)
+    series = synthetic_series(length=2000, anomalies=[kind], n_anomalies=1, seed=1)
+    changed = ~np.isclose(series.values[:, 0], clean.values[:, 0])
+    assert changed.any()
+    assert not changed[series.labels == 0].any()
+
+
+def test_synthetic_rejects_impossible_settings():
+    with pytest.raises(ConfigError, match="at most .* anomalies"):
+        synthetic_series(length=1000, n_anomalies=50, anomaly_length=50)
+    with pytest.raises(ConfigError, match="data.anomalies"):
+        synthetic_series(anomalies=["earthquake"])
+
+
+@pytest.fixture
+def nab_root(tmp_path):
+    """A two-series NAB layout, plus a label entry whose file is absent."""
+    data = tmp_path / "data" / "cat"
+    data.mkdir(parents=True)
+    stamps = pd.date_range("2020-01-01", periods=300, freq="5min")
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        pd.DataFrame(
+            {
+                "timestamp": stamps.strftime("%Y-%m-%d %H:%M:%S"),
+                "value": np.sin(np.arange(300) / 5) + rng.normal(0, 0.1, 300),
+            }
+        ).to_csv(data / f"{name}.csv", index=False)
+    windows = {
+        "cat/a.csv": [["2020-01-01 10:00:00.000000", "2020-01-01 11:00:00.000000"]],
+        "cat/b.csv": [],
+        "cat/missing.csv": [["2020-01-01 00:00:00", "2020-01-01 01:00:00"]],
+        "other/c.csv": [],
+    }
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(windows))
+    return tmp_path
+
+
+def test_nab_series_labels_cover_windows_inclusive(nab_root):
+    series = load_nab(nab_root, "cat/a.csv")
+    labeled = series.timestamps[series.labels == 1]
+    assert labeled[0] == pd.Timestamp("2020-01-01 10:00") and labeled[-1] == pd.Timestamp(
+        "2020-01-01 11:00"
+    )
+    assert series.labels.sum() == 13  # 10:00 .. 11:00 every 5 minutes
+    assert series.name == "cat__a"
+
+
+def test_nab_category_skips_absent_files(nab_root):
+    assert nab_series_names(nab_root, "cat") == ["cat/a.csv", "cat/b.csv"]
+    with pytest.raises(DataError, match="data.category=dog .*categories .*: cat"):
+        nab_series_names(nab_root, "dog")
+
+
+def test_nab_errors(nab_root, tmp_path):
+    with pytest.raises(DataError, match="must hold data/<category>"):
+        load_nab(tmp_path / "nowhere", "cat/a.csv")
+    with pytest.raises(DataError, match="data.series=cat/zzz.csv"):
+        load_nab(nab_root, "cat/zzz.csv")
+    base = {
+        "source": "nab",
+        "root": str(nab_root),
+        "rows": None,
+        "missing": "error",
+        "duplicates": "error",
+        "resample": None,
+    }
+    with pytest.raises(ConfigError, match="exactly one of"):
+        load_dataset({**base, "series": None, "category": None})
+    assert len(load_dataset({**base, "series": None, "category": "cat"})) == 2
+
+
+def test_real_nab_corpus_when_present():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "shared" / "data" / "nab"
+    if not root.is_dir():
+        pytest.skip("the NAB corpus is not beside this checkout")
+    names = nab_series_names(root, "realTweets")
+    assert len(names) == 10
+    series = load_nab(root, names[0])
+    assert series.labels.sum() > 0
+
+
+def test_window_labels_hand_computed():
+    stamps = pd.date_range("2020-01-01", periods=6, freq="h")
+    labels = window_labels(stamps, [["2020-01-01 01:00", "2020-01-01 02:30"]])
+    assert labels.tolist() == [0, 1, 1, 0, 0, 0]
+
+
+@pytest.mark.parametrize(("policy", "expected"), [("mean", 2.0), ("first", 1.0), ("last", 3.0)])
+def test_duplicate_timestamps_by_policy(write_csv, policy, expected):
+    path = write_csv("ts,v,l\n2020-01-01,5,0\n2020-01-02,1,0\n2020-01-02,3,1\n2020-01-03,4,0\n")
+    series = load_csv(path, "ts", ["v"], label_column="l", duplicates=policy)
+    assert series.values[:, 0].tolist() == [5.0, expected, 4.0]
+    assert series.labels.tolist() == [0, 1, 0]
+
+
+def test_resample_means_and_labels_by_max():
+    stamps = pd.date_range("2020-01-01", periods=8, freq="5min")
+    from tsadlab.data.series import Series
+
+    series = Series(
+        "s",
+        stamps,
+        np.arange(8.0).reshape(-1, 1),
+        ("v",),
+        np.array([0, 0, 0, 1, 0, 0, 0, 0], dtype=np.int8),
+        "mem",
+        "0" * 64,
+    )
+    out = resample_series(series, "10min")
+    assert out.values[:, 0].tolist() == [0.5, 2.5, 4.5, 6.5]
+    assert out.labels.tolist() == [0, 1, 0, 0]
+    with pytest.raises(ConfigError, match="data.resample=often"):
+        resample_series(series, "often")
