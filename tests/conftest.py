@@ -7,8 +7,8 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
+from tsadlab.cli import CONFIG_DIR
 from tsadlab.config import register_configs
-from tsadlab.train import CONFIG_DIR
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

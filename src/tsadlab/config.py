@@ -265,10 +265,19 @@ class RunConfig:
     backend: Backend = Backend.tensorflow
 
 
+@dataclass
+class EvaluateConfig:
+    run_dir: str = MISSING
+    threshold: Any = MISSING
+    alignment: Alignment | None = None
+    name: str | None = None
+
+
 def register_configs() -> None:
     """Register every schema in Hydra's ConfigStore (idempotent)."""
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=RunConfig)
+    cs.store(name="base_evaluate", node=EvaluateConfig)
     cs.store(group="data", name="base_sp500", node=Sp500DataConfig)
     cs.store(group="data", name="base_csv", node=CsvDataConfig)
     cs.store(group="data", name="base_nab", node=NabDataConfig)

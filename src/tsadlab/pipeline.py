@@ -174,10 +174,15 @@ def align_errors(
     return np.concatenate(parts)
 
 
+def value_names(columns: tuple[str, ...]) -> list[str]:
+    """scores.csv names for the original values: 'value', or 'value_<column>' for several."""
+    return ["value"] if len(columns) == 1 else [f"value_{c}" for c in columns]
+
+
 def scores_frame(
     timestamps: pd.DatetimeIndex,
     raw: np.ndarray,
-    columns: tuple[str, ...],
+    names: list[str],
     split: np.ndarray,
     scores: np.ndarray,
     detection: Detection,
@@ -185,7 +190,6 @@ def scores_frame(
 ) -> pd.DataFrame:
     """The scores.csv table: one row per timestamp, values in original units."""
     frame = pd.DataFrame({"timestamp": timestamps})
-    names = ["value"] if len(columns) == 1 else [f"value_{c}" for c in columns]
     for j, name in enumerate(names):
         frame[name] = raw[:, j]
     frame["split"] = split
@@ -365,7 +369,13 @@ def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> Run
     with timer("threshold"):
         detection = detect(s["threshold"], prepared.timestamps, scores, split, prepared.labels)
     frame = scores_frame(
-        prepared.timestamps, prepared.raw, series.columns, split, scores, detection, prepared.labels
+        prepared.timestamps,
+        prepared.raw,
+        value_names(series.columns),
+        split,
+        scores,
+        detection,
+        prepared.labels,
     )
     labeled = labeled_metrics(frame, d["window"])
     log.info(

@@ -1,0 +1,169 @@
+"""Re-evaluate a finished run under another threshold or alignment, without retraining.
+
+A run saves its per-window errors (window_errors.csv) and its rows (scores.csv); everything
+after the model (alignment, threshold, detections, metrics, figures) is recomputed from them
+into `run_dir/evaluations/<name>/`. A run over several series re-evaluates each series and
+aggregates the event counts as training does.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from tsadlab import artifacts, plots
+from tsadlab.detection import detect, is_oracle
+from tsadlab.errors import ArtifactError, ConfigError
+from tsadlab.metrics import EventCounts
+from tsadlab.pipeline import align_errors, column_means, labeled_metrics, scores_frame
+from tsadlab.scoring import ALIGNMENTS
+from tsadlab.thresholds import make_threshold
+
+ORACLE_NOTE = (
+    "ORACLE: the threshold was chosen with the labels it is scored on; an upper bound for "
+    "comparison, never a detection result"
+)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Where a re-evaluation was written and what it measured."""
+
+    out_dir: Path
+    metrics: dict
+
+
+def evaluation_name(threshold: dict, alignment: str) -> str:
+    """A folder name of strategy, non-default parameters and alignment, e.g. pot-q0.01-mean."""
+    defaults = make_threshold(threshold["name"]).get_params()
+    params = [
+        f"{k}{v}"
+        for k, v in sorted(threshold.items())
+        if k not in ("name", "fit_on") and defaults.get(k) != v
+    ]
+    fit = [] if threshold.get("fit_on", "train") == "train" else [f"fit_{threshold['fit_on']}"]
+    oracle = ["oracle"] if is_oracle(threshold) else []
+    parts = [threshold["name"], *params, *fit, alignment, *oracle]
+    return "-".join(re.sub(r"[^A-Za-z0-9._+]", "", str(p)) for p in parts)
+
+
+def evaluate_run(
+    run_dir: str | Path, threshold: dict, alignment: str | None = None, name: str | None = None
+) -> Evaluation:
+    """Re-score a finished run (one series or a category) under `threshold` and `alignment`."""
+    run_dir = Path(run_dir)
+    status = artifacts.read_status(run_dir)["status"]
+    if status != "finished":
+        raise ArtifactError(
+            f"run_dir={run_dir} is not a finished run (status: {status}); "
+            "evaluate a run whose status.json says finished"
+        )
+    if (run_dir / "series").is_dir() and not (run_dir / "scores.csv").exists():
+        return _evaluate_dataset(run_dir, threshold, alignment, name)
+    return _evaluate_series(run_dir, threshold, alignment, name)
+
+
+def _run_settings(run_dir: Path) -> dict:
+    path = run_dir / "config.yaml"
+    if not path.exists():
+        raise ArtifactError(f"{path} is missing: was this directory written by tsadlab-train?")
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _evaluate_series(
+    run_dir: Path, threshold: dict, alignment: str | None, name: str | None
+) -> Evaluation:
+    settings = _run_settings(run_dir)
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    alignment = alignment or settings["scoring"]["alignment"]
+    if alignment not in ALIGNMENTS:
+        raise ConfigError(f"Received: alignment={alignment} (must be one of {ALIGNMENTS})")
+    for needed in ("window_errors.csv", "scores.csv"):
+        if not (run_dir / needed).exists():
+            raise ArtifactError(f"{run_dir / needed} is missing; the run cannot be re-scored")
+    rows = pd.read_csv(run_dir / "scores.csv", parse_dates=["timestamp"])
+    errors = pd.read_csv(run_dir / "window_errors.csv")
+    sizes = metrics["sizes"]
+    scores = align_errors(
+        errors, len(rows), sizes["rows_train_period"], sizes["span"], sizes["stride"], alignment
+    )
+    split = rows["split"].to_numpy()
+    labels = rows["label"].to_numpy() if "label" in rows else None
+    timestamps = pd.DatetimeIndex(rows["timestamp"])
+    detection = detect(threshold, timestamps, scores, split, labels)
+    names = plots.value_columns(rows)
+    frame = scores_frame(
+        timestamps, rows[names].to_numpy(), names, split, scores, detection, labels
+    )
+    out_dir = run_dir / "evaluations" / (name or evaluation_name(threshold, alignment))
+    plots.detection_figures(frame, detection.strategy.threshold_, out_dir / "figures")
+    artifacts.write_csv(out_dir / "scores.csv", frame)
+    artifacts.write_csv(out_dir / "events.csv", detection.events)
+    result = {
+        "run_dir": str(run_dir),
+        "oracle": detection.oracle,
+        "protocol": ORACLE_NOTE
+        if detection.oracle
+        else (f"threshold fitted on {detection.fitted_on} scores without labels"),
+        "threshold": {
+            "strategy": threshold["name"],
+            "fit_on": detection.fitted_on,
+            "params": {k: v for k, v in threshold.items() if k not in ("name", "fit_on")},
+            "value": detection.strategy.threshold_,
+            "oracle": detection.oracle,
+        },
+        "alignment": alignment,
+        "anomalies": {
+            part: int((detection.flags & (split == part)).sum())
+            for part in ("train", "val", "test")
+        },
+        "events_total": len(detection.events),
+    }
+    labeled = labeled_metrics(frame, settings["data"]["window"])
+    if labeled:
+        result["labeled"] = labeled
+    artifacts.write_json(out_dir / "metrics.json", result)
+    return Evaluation(out_dir, result)
+
+
+def _evaluate_dataset(
+    run_dir: Path, threshold: dict, alignment: str | None, name: str | None
+) -> Evaluation:
+    rows, counts = [], EventCounts()
+    for series_dir in sorted(p for p in (run_dir / "series").iterdir() if p.is_dir()):
+        evaluation = _evaluate_series(series_dir, threshold, alignment, name)
+        labeled = evaluation.metrics.get("labeled")
+        row = {"series": series_dir.name, "threshold": evaluation.metrics["threshold"]["value"]}
+        if labeled:
+            counts = counts + EventCounts(**labeled["event_counts"])
+            row.update(
+                {
+                    **{f"event_{k}": v for k, v in labeled["event_counts"].items()},
+                    "event_f1": labeled["event"]["f1"],
+                    "point_f1": labeled["point"]["f1"],
+                    "pa_f1_inflated": labeled["point_adjusted"]["f1"],
+                    "pr_auc": labeled["auc"]["pr_auc"],
+                    "vus_pr": labeled["vus_pr"],
+                }
+            )
+        rows.append(row)
+        last = evaluation
+    table = pd.DataFrame(rows)
+    out_dir = run_dir / "evaluations" / last.out_dir.name
+    oracle = last.metrics["oracle"]
+    result = {
+        "run_dir": str(run_dir),
+        "oracle": oracle,
+        "protocol": last.metrics["protocol"],
+        "threshold": last.metrics["threshold"],
+        "alignment": last.metrics["alignment"],
+        "n_series": len(rows),
+        "event_micro": {**counts.scores(), **counts.__dict__},
+        "means": column_means(table),
+    }
+    artifacts.write_csv(out_dir / "series.csv", table)
+    artifacts.write_json(out_dir / "metrics.json", result)
+    return Evaluation(out_dir, result)

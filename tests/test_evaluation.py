@@ -1,0 +1,129 @@
+"""Re-evaluation of finished runs: same settings give the same numbers; oracles are marked."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from conftest import compose_config
+from test_pipeline_labeled import TINY_LABELED
+from test_sources_labeled import nab_root  # noqa: F401  (the fixture)
+
+from tsadlab.errors import ArtifactError
+from tsadlab.evaluation import evaluate_run, evaluation_name
+from tsadlab.pipeline import run
+
+QUANTILE = {"name": "quantile", "fit_on": "train", "q": 0.99}
+
+
+@pytest.fixture(scope="module")
+def labeled_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("labeled") / "run"
+    run(compose_config(TINY_LABELED), run_dir)
+    return run_dir
+
+
+def test_same_settings_reproduce_the_training_run(labeled_run):
+    evaluation = evaluate_run(labeled_run, QUANTILE, "end")
+    trained = pd.read_csv(labeled_run / "scores.csv")
+    again = pd.read_csv(evaluation.out_dir / "scores.csv")
+    pd.testing.assert_frame_equal(trained, again)
+    metrics = json.loads((labeled_run / "metrics.json").read_text())
+    assert evaluation.metrics["labeled"] == metrics["labeled"]
+    assert evaluation.out_dir == labeled_run / "evaluations" / "quantile-end"
+
+
+def test_other_threshold_and_alignment_write_their_own_folder(labeled_run):
+    evaluation = evaluate_run(
+        labeled_run,
+        {"name": "pot", "fit_on": "train", "level": 0.98, "q": 0.01, "streaming": False},
+        "mean",
+    )
+    assert evaluation.out_dir.name == "pot-q0.01-mean"
+    for name in (
+        "scores.csv",
+        "events.csv",
+        "metrics.json",
+        "figures/anomalies.html",
+        "figures/test_score_dist.png",
+        "figures/scores_vs_threshold.html",
+    ):
+        assert (evaluation.out_dir / name).stat().st_size > 0, name
+    scores = pd.read_csv(evaluation.out_dir / "scores.csv")
+    assert scores["score"].notna().all()  # mean alignment scores every row
+    assert evaluation.metrics["oracle"] is False
+    assert "without labels" in evaluation.metrics["protocol"]
+
+
+def test_oracle_is_marked_everywhere(labeled_run):
+    evaluation = evaluate_run(labeled_run, {"name": "best_f1", "fit_on": "train"})
+    assert evaluation.out_dir.name.endswith("-oracle")
+    saved = json.loads((evaluation.out_dir / "metrics.json").read_text())
+    assert saved["oracle"] is True and saved["threshold"]["oracle"] is True
+    assert saved["protocol"].startswith("ORACLE")
+    ordinary = evaluate_run(labeled_run, QUANTILE, "end").metrics["labeled"]["point"]["f1"]
+    assert saved["labeled"]["point"]["f1"] >= ordinary  # it is an upper bound
+
+
+def test_unfinished_or_foreign_directories_are_refused(tmp_path):
+    with pytest.raises(ArtifactError, match="not a finished run"):
+        evaluate_run(tmp_path, QUANTILE)
+
+
+def test_category_runs_are_evaluated_per_series(tmp_path, nab_root):  # noqa: F811
+    overrides = [
+        "data=nab",
+        f"data.root={nab_root}",
+        "data.category=cat",
+        "data.window=10",
+        "model.encoder_units=[4]",
+        "model.decoder_units=[4]",
+        "trainer.epochs=1",
+        "trainer.verbose=0",
+    ]
+    run(compose_config(overrides), tmp_path / "run")
+    evaluation = evaluate_run(tmp_path / "run", QUANTILE, "mean")
+    table = pd.read_csv(evaluation.out_dir / "series.csv")
+    assert table["series"].tolist() == ["cat__a", "cat__b"]
+    assert evaluation.metrics["event_micro"]["tp"] == table["event_tp"].sum()
+    assert (tmp_path / "run" / "series" / "cat__a" / "evaluations" / "quantile-mean").is_dir()
+
+
+def test_names_list_only_non_default_parameters():
+    assert evaluation_name({"name": "windowed_std", "fit_on": "train", "k": 4.0}, "end") == (
+        "windowed_std-end"
+    )
+    assert evaluation_name({"name": "mad", "fit_on": "val", "k": 2.5}, "mean") == (
+        "mad-k2.5-fit_val-mean"
+    )
+
+
+def test_cli_reevaluates_in_one_line(labeled_run):
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tsadlab.evaluate",
+            f"run_dir={labeled_run}",
+            "threshold=mad",
+            "alignment=mean",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "mad-mean: threshold mad; alignment mean; overlap F1" in done.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "tsadlab.evaluate", f"run_dir={labeled_run}/nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert bad.returncode == 1 and bad.stderr.startswith("error: run_dir=")
+    assert not (labeled_run / "nope").exists()
