@@ -37,6 +37,25 @@ def test_tutorial_experiment_reproduces_the_tutorial_setup():
     assert windows.y_train.shape == (6523, 1)
 
 
+def test_orion_experiment_composes_orions_settings():
+    s = settings(
+        compose_config(
+            ["experiment=nab_orion_lstm_ae", "data.root=/nab", "data.category=realTweets"]
+        )
+    )
+    assert s["data"]["source"] == "nab" and s["data"]["train_fraction"] == 1.0
+    assert (s["data"]["window"], s["data"]["scaler_range"]) == (100, [-1.0, 1.0])
+    assert (s["model"]["encoder_units"], s["model"]["dropout"], s["model"]["loss"]) == (
+        [60],
+        0.0,
+        "mse",
+    )
+    t = s["trainer"]
+    assert (t["epochs"], t["batch_size"], t["validation_split"], t["patience"]) == (35, 64, 0.2, 10)
+    assert s["scoring"] == {"error": "point", "alignment": "end", "smoothing": 0.01}
+    assert s["threshold"]["name"] == "windowed_std" and s["threshold"]["k"] == 4.0
+
+
 def test_default_config_is_the_corrected_one():
     s = settings(compose_config())
     assert s["model"]["target"] == "reconstruction"

@@ -81,3 +81,15 @@ def test_date_split():
 def test_constant_series_is_rejected():
     with pytest.raises(DataError, match="column 'v' is constant"):
         prepare(make_series(np.full(50, 7.0)), 0.8)
+
+
+def test_minmax_range_is_fitted_on_training_part():
+    values = np.concatenate([np.linspace(0, 10, 80), np.linspace(50, 60, 20)])
+    prepared = prepare(make_series(values), 0.8, scaler="minmax", scaler_range=(-1, 1))
+    train = prepared.model_input[:80, 0]
+    assert train.min() == pytest.approx(-1) and train.max() == pytest.approx(1)
+    assert prepared.model_input[80:, 0].min() > 1  # test values outside the range stay outside
+    rebuilt = scaler_from_dict(json.loads(scaler_json(prepared.scaler)))
+    np.testing.assert_allclose(rebuilt.transform(values[:, None]), prepared.model_input, rtol=1e-6)
+    with pytest.raises(ConfigError, match="data.scaler_range"):
+        prepare(make_series(values), 0.8, scaler="minmax", scaler_range=(1, 1))

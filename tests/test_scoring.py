@@ -1,10 +1,11 @@
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tsadlab.errors import ConfigError
-from tsadlab.scoring import point_scores, window_errors
+from tsadlab.scoring import point_errors, point_scores, smooth_scores, window_errors
 
 
 def test_window_errors_hand_computed():
@@ -57,3 +58,43 @@ def test_mean_alignment_matches_brute_force(n_windows, span, stride, extra, seed
             assert scores[row] == pytest.approx(np.mean(covering))
         else:
             assert np.isnan(scores[row])
+
+
+def test_point_errors_hand_computed():
+    # three windows of 2 over 4 rows reconstruct rows 0-1, 1-2, 2-3
+    x_hat = np.array([[[1.0], [2.0]], [[3.0], [4.0]], [[5.0], [6.0]]])
+    errors = point_errors(np.zeros((4, 1)), x_hat)
+    np.testing.assert_allclose(errors, [1.0, 2.5, 4.5, 6.0])  # medians of 1 | 2,3 | 4,5 | 6
+
+
+@given(
+    n_windows=st.integers(1, 30),
+    window=st.integers(1, 8),
+    stride=st.integers(1, 3),
+    seed=st.integers(0, 100),
+)
+def test_point_errors_match_a_plain_loop(n_windows, window, stride, seed):
+    rng = np.random.default_rng(seed)
+    n_rows = (n_windows - 1) * stride + window + 2
+    values, x_hat = rng.normal(size=(n_rows, 2)), rng.normal(size=(n_windows, window, 2))
+    errors = point_errors(values, x_hat, stride)
+    for row in range(n_rows):
+        preds = [
+            x_hat[i, row - i * stride] for i in range(n_windows) if 0 <= row - i * stride < window
+        ]
+        if preds:
+            expected = np.abs(values[row] - np.median(preds, axis=0)).mean()
+            assert errors[row] == pytest.approx(expected)
+        else:
+            assert np.isnan(errors[row])
+
+
+def test_smoothing_is_orions_centered_rolling_mean():
+    scores = np.random.default_rng(0).random(1000)
+    smoothed = smooth_scores(scores, 0.01)  # window int(1000 * 0.01) = 10
+    expected = pd.Series(scores).rolling(10, center=True, min_periods=5).mean().to_numpy()
+    np.testing.assert_allclose(smoothed, expected)
+    np.testing.assert_array_equal(smooth_scores(scores, 0.0), scores)
+    assert len(smooth_scores(np.ones(100_000), 0.01)) == 100_000  # window capped at 200
+    with pytest.raises(ConfigError, match="scoring.smoothing=1.5"):
+        smooth_scores(scores, 1.5)

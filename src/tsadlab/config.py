@@ -59,6 +59,7 @@ class Alignment(Enum):
 class ErrorMetric(Enum):
     mae = "mae"
     mse = "mse"
+    point = "point"
 
 
 class FitOn(Enum):
@@ -86,6 +87,7 @@ class DataConfig:
     test_start: str | None = None
     transform: Transform = Transform.none
     scaler: Scaler = Scaler.standard
+    scaler_range: list[float] = field(default_factory=lambda: [0.0, 1.0])
     window: int = 30
     stride: int = 1
 
@@ -167,6 +169,7 @@ class TrainerConfig:
     shuffle: bool = False
     validation_split: float = 0.1
     patience: int = 3
+    min_delta: float = 0.0
     restore_best_weights: bool = True
     tensorboard: bool = False
     predict_batch_size: int = 1024
@@ -177,6 +180,7 @@ class TrainerConfig:
 class ScoringConfig:
     error: ErrorMetric = ErrorMetric.mae
     alignment: Alignment = Alignment.end
+    smoothing: float = 0.0
 
 
 @dataclass

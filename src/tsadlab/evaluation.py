@@ -87,8 +87,9 @@ def _evaluate_series(
     rows = pd.read_csv(run_dir / "scores.csv", parse_dates=["timestamp"])
     errors = pd.read_csv(run_dir / "window_errors.csv")
     sizes = metrics["sizes"]
+    scoring = {**settings["scoring"], "alignment": alignment}
     scores = align_errors(
-        errors, len(rows), sizes["rows_train_period"], sizes["span"], sizes["stride"], alignment
+        errors, len(rows), sizes["rows_train_period"], sizes["span"], sizes["stride"], scoring
     )
     split = rows["split"].to_numpy()
     labels = rows["label"].to_numpy() if "label" in rows else None

@@ -27,7 +27,7 @@ from tsadlab.detection import Detection, detect, evaluated_rows, is_oracle
 from tsadlab.errors import ConfigError, DataError, TsadlabError
 from tsadlab.metrics import EventCounts, detection_report
 from tsadlab.runtime import git_commit, load_keras, package_versions, seed_everything
-from tsadlab.scoring import point_scores, window_errors
+from tsadlab.scoring import point_errors, point_scores, smooth_scores, window_errors
 from tsadlab.training import fit_model, fit_targets
 
 log = logging.getLogger(__name__)
@@ -134,6 +134,7 @@ def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, p
         batch_size=t["batch_size"],
         shuffle=t["shuffle"],
         patience=t["patience"],
+        min_delta=t["min_delta"],
         restore_best_weights=t["restore_best_weights"],
         tensorboard_dir=(run_dir / "tensorboard") if t["tensorboard"] and run_dir else None,
         verbose=t["verbose"],
@@ -141,36 +142,52 @@ def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, p
     return model, history
 
 
-def predict_errors(model: Any, windows: Windows, s: dict) -> pd.DataFrame:
-    """One reconstruction error per window of each part: part, window, first_row, error.
+def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: dict) -> pd.DataFrame:
+    """Reconstruction errors of each part as a table: part, window, start (row), error.
 
-    As in the tutorial, the error is measured against the input window for either target.
+    mae/mse give one error per window, measured (as in the tutorial) against the input
+    window for either target; `point` gives one error per row (Orion's), with window = start
+    = the row.
     """
     batch, stride = s["trainer"]["predict_batch_size"], s["data"]["stride"]
+    metric = s["scoring"]["error"]
+    parts = {
+        "train": prepared.model_input[: prepared.n_train],
+        "test": prepared.model_input[prepared.n_train :],
+    }
     tables = []
     for part, x in (("train", windows.x_train), ("test", windows.x_test)):
         if len(x) == 0:
             continue
-        errors = window_errors(
-            x, model.predict(x, batch_size=batch, verbose=0), s["scoring"]["error"]
-        )
-        index = np.arange(len(x))
+        x_hat = model.predict(x, batch_size=batch, verbose=0)
+        if metric == "point":
+            errors = point_errors(parts[part], x_hat, stride)
+            index = start = np.arange(len(errors))
+        else:
+            errors = window_errors(x, x_hat, metric)
+            index = np.arange(len(x))
+            start = index * stride
         tables.append(
-            pd.DataFrame({"part": part, "window": index, "start": index * stride, "error": errors})
+            pd.DataFrame({"part": part, "window": index, "start": start, "error": errors})
         )
     return pd.concat(tables, ignore_index=True)
 
 
 def align_errors(
-    errors: pd.DataFrame, n_rows: int, n_train: int, span: int, stride: int, alignment: str
+    errors: pd.DataFrame, n_rows: int, n_train: int, span: int, stride: int, scoring: dict
 ) -> np.ndarray:
-    """Per-row scores: each part's window errors aligned to that part's rows."""
+    """Per-row scores of each part: window errors aligned (or point errors as they are), then
+    smoothed within the part, so training scores never mix with test scores."""
     parts = []
     for part, rows in (("train", n_train), ("test", n_rows - n_train)):
         if rows == 0:
             continue
         e = errors.loc[errors["part"] == part, "error"].to_numpy()
-        parts.append(point_scores(e, rows, span, stride, alignment))
+        if scoring["error"] == "point":
+            scores = e
+        else:
+            scores = point_scores(e, rows, span, stride, scoring["alignment"])
+        parts.append(smooth_scores(scores, scoring["smoothing"]))
     return np.concatenate(parts)
 
 
@@ -335,7 +352,12 @@ def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> Run
     )
     with timer("prepare"):
         prepared = prepare(
-            series, d["train_fraction"], d["test_start"], d["transform"], d["scaler"]
+            series,
+            d["train_fraction"],
+            d["test_start"],
+            d["transform"],
+            d["scaler"],
+            d["scaler_range"],
         )
     with timer("window"):
         windows = make_windows(
@@ -356,14 +378,14 @@ def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> Run
     with timer("train"):
         model, history = train_model(s, windows, run_dir)
     with timer("score"):
-        errors = predict_errors(model, windows, s)
+        errors = predict_errors(model, windows, prepared, s)
         scores = align_errors(
             errors,
             len(prepared.timestamps),
             prepared.n_train,
             windows.span,
             d["stride"],
-            s["scoring"]["alignment"],
+            s["scoring"],
         )
     split = row_splits(len(scores), prepared.n_train, windows, d["stride"])
     with timer("threshold"):
@@ -429,6 +451,7 @@ def threshold_summary(s: dict, detection: Detection) -> dict:
         "oracle": detection.oracle,
         "alignment": s["scoring"]["alignment"],
         "error": s["scoring"]["error"],
+        "smoothing": s["scoring"]["smoothing"],
     }
 
 

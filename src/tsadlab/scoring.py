@@ -1,17 +1,19 @@
 """Per-window reconstruction errors and their alignment to the rows of the series."""
 
 import numpy as np
+import pandas as pd
 
 from tsadlab.errors import ConfigError
 
-ERROR_METRICS = ("mae", "mse")
+ERROR_METRICS = ("mae", "mse", "point")
+MAX_SMOOTHING_ROWS = 200  # Orion's cap on its rolling-mean window
 ALIGNMENTS = ("end", "mean")
 
 
 def window_errors(x: np.ndarray, x_hat: np.ndarray, metric: str = "mae") -> np.ndarray:
     """One error per window: mean absolute (or squared) difference over time steps and features."""
-    if metric not in ERROR_METRICS:
-        raise ConfigError(f"Received: scoring.error={metric} (must be one of {ERROR_METRICS})")
+    if metric not in ("mae", "mse"):
+        raise ConfigError(f"Received: scoring.error={metric} (must be mae or mse per window)")
     diff = np.asarray(x_hat, dtype=np.float64) - np.asarray(x, dtype=np.float64)
     per_element = np.abs(diff) if metric == "mae" else np.square(diff)
     return per_element.mean(axis=(1, 2))
@@ -46,3 +48,33 @@ def point_scores(
     covered = count > 0.5
     scores[covered] = total[covered] / count[covered]
     return scores
+
+
+def point_errors(values: np.ndarray, x_hat: np.ndarray, stride: int = 1) -> np.ndarray:
+    """Orion's point errors: |row - median of every reconstruction of that row|, channel mean.
+
+    Window i reconstructs rows i*stride .. i*stride + window - 1; a row no window covers
+    gets NaN.
+    """
+    m, w, d = x_hat.shape
+    rows = (np.arange(m) * stride)[:, None] + np.arange(w)[None, :]
+    stack = np.full((len(values), w, d), np.nan)
+    stack[rows, np.arange(w)[None, :]] = x_hat
+    covered = ~np.isnan(stack[:, :, 0]).all(axis=1)
+    median = np.full((len(values), d), np.nan)
+    median[covered] = np.nanmedian(stack[covered], axis=1)
+    return np.abs(values - median).mean(axis=1)
+
+
+def smooth_scores(scores: np.ndarray, fraction: float) -> np.ndarray:
+    """Centered rolling mean over `fraction` of the rows (at most 200), as Orion smooths.
+
+    0 leaves the scores as they are.
+    """
+    if not 0.0 <= fraction < 1.0:
+        raise ConfigError(f"Received: scoring.smoothing={fraction} (must be in [0, 1))")
+    window = min(int(len(scores) * fraction), MAX_SMOOTHING_ROWS)
+    if window < 2:
+        return scores
+    rolled = pd.Series(scores).rolling(window, center=True, min_periods=max(1, window // 2))
+    return rolled.mean().to_numpy()

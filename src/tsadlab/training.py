@@ -31,6 +31,7 @@ def fit_model(
     batch_size: int,
     shuffle: bool = False,
     patience: int = 3,
+    min_delta: float = 0.0,
     restore_best_weights: bool = True,
     tensorboard_dir: Path | None = None,
     verbose: int = 2,
@@ -49,6 +50,7 @@ def fit_model(
         keras.callbacks.EarlyStopping(
             monitor=monitor,
             patience=patience,
+            min_delta=min_delta,
             mode="min",
             restore_best_weights=restore_best_weights,
             verbose=1 if verbose else 0,

@@ -104,12 +104,21 @@ def train_size(
     return int(n * train_fraction)
 
 
-def make_scaler(kind: str) -> TransformerMixin | None:
-    """A new, unfitted scikit-learn scaler, or None for `none`."""
+def make_scaler(
+    kind: str, feature_range: tuple[float, float] = (0.0, 1.0)
+) -> TransformerMixin | None:
+    """A new, unfitted scikit-learn scaler, or None for `none`; `feature_range` is minmax's."""
     if kind == "none":
         return None
     if kind not in SCALERS:
         raise ConfigError(f"Received: data.scaler={kind} (must be one of {(*SCALERS, 'none')})")
+    if kind == "minmax":
+        low, high = (float(v) for v in feature_range)
+        if not low < high:
+            raise ConfigError(
+                f"Received: data.scaler_range={list(feature_range)} (need [low, high], low < high)"
+            )
+        return MinMaxScaler(feature_range=(low, high))
     return SCALERS[kind]()
 
 
@@ -130,7 +139,10 @@ def scaler_from_dict(data: dict) -> TransformerMixin | None:
     scaler = make_scaler(data["kind"])
     if scaler is None:
         return None
-    scaler.set_params(**data["params"])
+    params = dict(data["params"])
+    if "feature_range" in params:  # JSON has no tuples
+        params["feature_range"] = tuple(params["feature_range"])
+    scaler.set_params(**params)
     for attr, value in data["state"].items():
         setattr(scaler, attr, np.asarray(value) if isinstance(value, list) else value)
     return scaler
@@ -147,6 +159,7 @@ def prepare(
     test_start: str | None = None,
     transform: str = "none",
     scaler: str = "standard",
+    scaler_range: tuple[float, float] = (0.0, 1.0),
 ) -> PreparedSeries:
     """Transform, split chronologically, and scale with statistics of the training part only."""
     # The transform only looks backwards one step, so applying it before the split uses no
@@ -158,7 +171,7 @@ def prepare(
     labels = None if series.labels is None else series.labels[drop:]
     n_train = train_size(timestamps, train_fraction, test_start)
     _check_not_constant(transformed[:n_train], series.columns, transform)
-    fitted = make_scaler(scaler)
+    fitted = make_scaler(scaler, scaler_range)
     if fitted is not None:
         fitted.fit(transformed[:n_train])
         transformed = fitted.transform(transformed)

@@ -1,0 +1,59 @@
+"""Tables of the NAB benchmark: ours under each protocol next to Orion's published figures."""
+
+import json
+import sys
+from pathlib import Path
+
+# sintel-dev/Orion benchmark/leaderboard.xlsx, release 0.7.1: overlap-segment F1 micro-averaged
+# per category; LSTM autoencoder, and the best of its 14 pipelines.
+ORION_LSTM_AE = {"artificialWithAnomaly": 0.545, "realAWSCloudwatch": 0.750,
+                 "realAdExchange": 0.720, "realTraffic": 0.533, "realTweets": 0.448}
+ORION_BEST = {"artificialWithAnomaly": 0.750, "realAWSCloudwatch": 0.778,
+              "realAdExchange": 0.783, "realTraffic": 0.649, "realTweets": 0.667}
+
+
+def category_row(run_dir: Path) -> dict:
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    micro, means = metrics["event_micro"], metrics["means"]
+    return {
+        "series": metrics["n_series"], "failed": len(metrics["failed_series"]),
+        "tp/fp/fn": f"{micro['tp']}/{micro['fp']}/{micro['fn']}",
+        "overlap F1": micro["f1"], "point F1 (mean)": means.get("point_f1"),
+        "PA-F1 (mean, inflated)": means.get("pa_f1_inflated"),
+        "PR-AUC (mean)": means.get("pr_auc"), "VUS-PR (mean)": means.get("vus_pr"),
+        "seconds": metrics["total_seconds"],
+    }
+
+
+def fmt(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def main(out: Path) -> None:
+    for protocol in ("orion", "honest"):
+        folder = out / protocol
+        if not folder.is_dir():
+            continue
+        print(f"\n### Protocol: {protocol}\n")
+        header = ["category", "Orion LSTM-AE", "Orion best", "ours: overlap F1"]
+        rows, total = [], 0.0
+        for category in ORION_LSTM_AE:
+            run_dir = folder / category
+            if not (run_dir / "metrics.json").exists():
+                rows.append([category, ORION_LSTM_AE[category], ORION_BEST[category], "missing"])
+                continue
+            row = category_row(run_dir)
+            total += row["seconds"]
+            extra = [k for k in row if k != "overlap F1"]
+            header = ["category", "Orion LSTM-AE", "Orion best", "ours: overlap F1", *extra]
+            rows.append([category, ORION_LSTM_AE[category], ORION_BEST[category],
+                         row["overlap F1"], *(row[k] for k in extra)])
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for r in rows:
+            print("| " + " | ".join(fmt(v) for v in r) + " |")
+        print(f"\nsummed run seconds ({protocol}): {total:.0f}")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))
