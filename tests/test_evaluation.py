@@ -130,14 +130,27 @@ def test_cli_reevaluates_in_one_line(labeled_run):
 
 
 def test_point_errors_with_smoothing_reevaluate_identically(tmp_path):
-    overrides = [*TINY_LABELED, "scoring.error=point", "scoring.smoothing=0.02",
-                 "threshold=windowed_std"]
+    overrides = [
+        *TINY_LABELED,
+        "scoring.error=point",
+        "scoring.smoothing=0.02",
+        "threshold=windowed_std",
+    ]
     run(compose_config(overrides), tmp_path / "run")
-    evaluation = evaluate_run(tmp_path / "run", {"name": "windowed_std", "fit_on": "train",
-                                                 "k": 4.0, "window_portion": 0.33,
-                                                 "step_portion": 0.1, "padding": 50,
-                                                 "min_percent": 0.1})
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "run" / "scores.csv"),
-                                  pd.read_csv(evaluation.out_dir / "scores.csv"))
+    evaluation = evaluate_run(
+        tmp_path / "run",
+        {
+            "name": "windowed_std",
+            "fit_on": "train",
+            "k": 4.0,
+            "window_portion": 0.33,
+            "step_portion": 0.1,
+            "padding": 50,
+            "min_percent": 0.1,
+        },
+    )
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "run" / "scores.csv"), pd.read_csv(evaluation.out_dir / "scores.csv")
+    )
     errors = pd.read_csv(tmp_path / "run" / "window_errors.csv")
     assert (errors["window"] == errors["start"]).all()  # one error per row

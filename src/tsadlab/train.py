@@ -22,8 +22,9 @@ from tsadlab.pipeline import run
 
 def train(cfg: DictConfig, run_dir: Path) -> float | None:
     """Run one training job; returns the best monitored loss (the sweep objective)."""
-    if cfg.data.get("path"):
-        cfg.data.path = to_absolute_path(cfg.data.path)
+    for key in ("path", "root"):  # paths from the command line are relative to where it ran
+        if cfg.data.get(key):
+            cfg.data[key] = to_absolute_path(cfg.data[key])
     result = run(cfg, run_dir)
     return result.metrics["training"]["best_monitor"]
 
