@@ -1,8 +1,11 @@
 """Shared fixtures: composing configs the way the CLI does, and tiny runs."""
 
+import json
 import os
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
@@ -45,3 +48,42 @@ def write_csv(tmp_path: Path):
         return path
 
     return _write
+
+
+def tiny_nab(root: Path) -> list[str]:
+    """Overrides for a quick run over the `nab_root` fixture's category."""
+    return [
+        "data=nab",
+        f"data.root={root}",
+        "data.category=cat",
+        "data.window=10",
+        "model.encoder_units=[4]",
+        "model.decoder_units=[4]",
+        "trainer.epochs=1",
+        "trainer.verbose=0",
+    ]
+
+
+@pytest.fixture
+def nab_root(tmp_path):
+    """A two-series NAB layout, plus a label entry whose file is absent."""
+    data = tmp_path / "data" / "cat"
+    data.mkdir(parents=True)
+    stamps = pd.date_range("2020-01-01", periods=300, freq="5min")
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        pd.DataFrame(
+            {
+                "timestamp": stamps.strftime("%Y-%m-%d %H:%M:%S"),
+                "value": np.sin(np.arange(300) / 5) + rng.normal(0, 0.1, 300),
+            }
+        ).to_csv(data / f"{name}.csv", index=False)
+    windows = {
+        "cat/a.csv": [["2020-01-01 10:00:00.000000", "2020-01-01 11:00:00.000000"]],
+        "cat/b.csv": [],
+        "cat/missing.csv": [["2020-01-01 00:00:00", "2020-01-01 01:00:00"]],
+        "other/c.csv": [],
+    }
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(windows))
+    return tmp_path

@@ -7,9 +7,8 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import compose_config
+from conftest import compose_config, tiny_nab
 from test_pipeline_labeled import TINY_LABELED
-from test_sources_labeled import nab_root  # noqa: F401  (the fixture)
 
 from tsadlab.errors import ArtifactError
 from tsadlab.evaluation import evaluate_run, evaluation_name
@@ -72,17 +71,8 @@ def test_unfinished_or_foreign_directories_are_refused(tmp_path):
         evaluate_run(tmp_path, QUANTILE)
 
 
-def test_category_runs_are_evaluated_per_series(tmp_path, nab_root):  # noqa: F811
-    overrides = [
-        "data=nab",
-        f"data.root={nab_root}",
-        "data.category=cat",
-        "data.window=10",
-        "model.encoder_units=[4]",
-        "model.decoder_units=[4]",
-        "trainer.epochs=1",
-        "trainer.verbose=0",
-    ]
+def test_category_runs_are_evaluated_per_series(tmp_path, nab_root):
+    overrides = tiny_nab(nab_root)
     run(compose_config(overrides), tmp_path / "run")
     evaluation = evaluate_run(tmp_path / "run", QUANTILE, "mean")
     table = pd.read_csv(evaluation.out_dir / "series.csv")

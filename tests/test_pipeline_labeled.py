@@ -4,8 +4,7 @@ import json
 
 import pandas as pd
 import pytest
-from conftest import compose_config
-from test_sources_labeled import nab_root  # noqa: F401  (the fixture)
+from conftest import compose_config, tiny_nab
 
 from tsadlab import artifacts
 from tsadlab.errors import ConfigError
@@ -56,17 +55,8 @@ def test_whole_series_protocol_scores_every_row(tmp_path):
     assert set(result.scores["split"]) == {"train", "val"}
 
 
-def test_category_runs_each_series_and_micro_averages(tmp_path, nab_root):  # noqa: F811
-    overrides = [
-        "data=nab",
-        f"data.root={nab_root}",
-        "data.category=cat",
-        "data.window=10",
-        "model.encoder_units=[4]",
-        "model.decoder_units=[4]",
-        "trainer.epochs=1",
-        "trainer.verbose=0",
-    ]
+def test_category_runs_each_series_and_micro_averages(tmp_path, nab_root):
+    overrides = tiny_nab(nab_root)
     result = run(compose_config(overrides), tmp_path / "run")
     table = pd.read_csv(tmp_path / "run" / "series.csv")
     assert table["series"].tolist() == ["cat__a", "cat__b"]
@@ -78,20 +68,11 @@ def test_category_runs_each_series_and_micro_averages(tmp_path, nab_root):  # no
     assert result.metrics["n_series"] == 2
 
 
-def test_a_failing_series_fails_the_category_but_not_the_others(tmp_path, nab_root):  # noqa: F811
+def test_a_failing_series_fails_the_category_but_not_the_others(tmp_path, nab_root):
     (nab_root / "data" / "cat" / "b.csv").write_text(
         "timestamp,value\n2020-01-01 00:00:00,1\n2020-01-01 00:05:00,2\n"
     )
-    overrides = [
-        "data=nab",
-        f"data.root={nab_root}",
-        "data.category=cat",
-        "data.window=10",
-        "model.encoder_units=[4]",
-        "model.decoder_units=[4]",
-        "trainer.epochs=1",
-        "trainer.verbose=0",
-    ]
+    overrides = tiny_nab(nab_root)
     with pytest.raises(Exception, match="1 of 2 series failed: cat__b"):
         run(compose_config(overrides), tmp_path / "run")
     assert artifacts.read_status(tmp_path / "run")["status"] == "failed"

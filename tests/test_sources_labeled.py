@@ -1,6 +1,5 @@
 """Labeled sources: the synthetic generator, the NAB layout, duplicates and resampling."""
 
-import json
 
 import numpy as np
 import pandas as pd
@@ -43,31 +42,6 @@ def test_synthetic_rejects_impossible_settings():
         synthetic_series(length=1000, n_anomalies=50, anomaly_length=50)
     with pytest.raises(ConfigError, match="data.anomalies"):
         synthetic_series(anomalies=["earthquake"])
-
-
-@pytest.fixture
-def nab_root(tmp_path):
-    """A two-series NAB layout, plus a label entry whose file is absent."""
-    data = tmp_path / "data" / "cat"
-    data.mkdir(parents=True)
-    stamps = pd.date_range("2020-01-01", periods=300, freq="5min")
-    rng = np.random.default_rng(0)
-    for name in ("a", "b"):
-        pd.DataFrame(
-            {
-                "timestamp": stamps.strftime("%Y-%m-%d %H:%M:%S"),
-                "value": np.sin(np.arange(300) / 5) + rng.normal(0, 0.1, 300),
-            }
-        ).to_csv(data / f"{name}.csv", index=False)
-    windows = {
-        "cat/a.csv": [["2020-01-01 10:00:00.000000", "2020-01-01 11:00:00.000000"]],
-        "cat/b.csv": [],
-        "cat/missing.csv": [["2020-01-01 00:00:00", "2020-01-01 01:00:00"]],
-        "other/c.csv": [],
-    }
-    (tmp_path / "labels").mkdir()
-    (tmp_path / "labels" / "combined_windows.json").write_text(json.dumps(windows))
-    return tmp_path
 
 
 def test_nab_series_labels_cover_windows_inclusive(nab_root):
