@@ -83,3 +83,11 @@ def test_a_failing_series_fails_the_category_but_not_the_others(tmp_path, nab_ro
         "cat__a": "finished",
         "cat__b": "failed",
     }
+
+
+def test_category_runs_store_plotly_js_once(tmp_path, nab_root):
+    run(compose_config(tiny_nab(nab_root)), tmp_path / "run")
+    copies = list((tmp_path / "run").rglob("plotly.min.js"))
+    assert len(copies) == 2  # one figures folder per series
+    assert len({c.stat().st_ino for c in copies}) == 1  # the same file, hard-linked
+    assert copies[0].stat().st_size > 1_000_000

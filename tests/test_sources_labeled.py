@@ -1,6 +1,5 @@
 """Labeled sources: the synthetic generator, the NAB layout, duplicates and resampling."""
 
-
 import numpy as np
 import pandas as pd
 import pytest

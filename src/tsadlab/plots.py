@@ -4,6 +4,7 @@ Plotly pages load `plotly.min.js` from their own folder (written once per folder
 a CDN: research clusters and these machines are often offline.
 """
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -187,8 +188,26 @@ def _save_png(fig: plt.Figure, path: Path) -> Path:
         plt.close(fig)
 
 
+# The plotly.min.js this process wrote first; later figure folders hard-link to it.
+_first_plotly_js: Path | None = None
+
+
 def _save_html(fig: go.Figure, path: Path) -> Path:
     js = path.parent / PLOTLY_JS
     if not js.exists():
-        write_text(js, get_plotlyjs())
+        _place_plotly_js(js)
     return write_text(path, fig.to_html(include_plotlyjs="directory", full_html=True))
+
+
+def _place_plotly_js(js: Path) -> None:
+    """Put plotly.min.js (4.8 MB) beside a page: a hard link to the first copy where possible,
+    so that a run of many series stores it once and every folder still works on its own."""
+    global _first_plotly_js
+    if _first_plotly_js is not None and _first_plotly_js.exists():
+        try:
+            write_atomic(js, lambda tmp: (tmp.unlink(), os.link(_first_plotly_js, tmp)))
+            return
+        except OSError:
+            pass  # another filesystem: write a copy instead
+    write_text(js, get_plotlyjs())
+    _first_plotly_js = js
