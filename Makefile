@@ -32,12 +32,12 @@ test-all: setup ## every test, slow ones included
 	$(BIN)/python -m pytest
 
 lint: setup ## ruff check and format check
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests experiments
+	$(BIN)/ruff format --check src tests experiments
 
 format: setup ## apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix src tests
-	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests experiments
+	$(BIN)/ruff format src tests experiments
 
 clean: ## remove the virtual environment and caches (keeps outputs/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -11,7 +11,9 @@ def row(run_dir: Path) -> dict:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     events = pd.read_csv(run_dir / "events.csv")
     test = events[events["split"] == "test"]
-    spans = "; ".join(f"{s[:10]}..{e[:10]}" for s, e in zip(test["start"], test["end"]))
+    spans = "; ".join(
+        f"{s[:10]}..{e[:10]}" for s, e in zip(test["start"], test["end"], strict=True)
+    )
     return {
         "run": run_dir.name,
         "test rows": metrics["sizes"]["rows_test"],
