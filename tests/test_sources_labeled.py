@@ -121,3 +121,25 @@ def test_resample_means_and_labels_by_max():
     assert out.labels.tolist() == [0, 1, 0, 0]
     with pytest.raises(ConfigError, match="data.resample=often"):
         resample_series(series, "often")
+
+
+def test_resampling_across_a_gap_keeps_a_labeled_window_whole():
+    from tsadlab.data.series import Series
+
+    # rows every 5 min with a 20-minute hole inside the labeled stretch and one outside it
+    minutes = [0, 5, 10, 35, 40, 45, 50, 80, 85]
+    stamps = pd.Timestamp("2020-01-01") + pd.to_timedelta(minutes, unit="min")
+    labels = np.array([0, 1, 1, 1, 1, 0, 0, 0, 0], dtype=np.int8)
+    series = Series(
+        "s",
+        pd.DatetimeIndex(stamps),
+        np.arange(9.0).reshape(-1, 1),
+        ("v",),
+        labels,
+        "mem",
+        "0" * 64,
+    )
+    out = resample_series(series, "5min")
+    assert len(flag_runs(out.labels.astype(bool))) == 1  # one labeled run, not two
+    assert out.labels[2:8].all()  # 10 .. 40 minutes, the hole included
+    assert not out.labels[11:17].any()  # the hole outside the window stays unlabeled

@@ -36,8 +36,8 @@ class PreparedSeries:
 def resample_series(series: Series, rule: str) -> Series:
     """Mean of each `rule` interval (a pandas offset such as '600s' or '1h'); labels by max.
 
-    Intervals with no rows are interpolated in time (labels: 0), as the Orion benchmark fills
-    the bins its aggregation leaves empty.
+    Intervals with no rows are interpolated in time, as the Orion benchmark fills the bins its
+    aggregation leaves empty; their label is 1 only inside a labeled window.
     """
     try:
         frame = pd.DataFrame(series.values, index=series.timestamps).resample(rule)
@@ -49,7 +49,10 @@ def resample_series(series: Series, rule: str) -> Series:
     labels = None
     if series.labels is not None:
         grouped = pd.Series(series.labels, index=series.timestamps).resample(rule).max()
-        labels = grouped.fillna(0).to_numpy().astype(np.int8)
+        # An empty interval inside a labeled window stays labeled, so that a gap in the data
+        # does not split one labeled anomaly into several.
+        inside = (grouped.ffill() == 1) & (grouped.bfill() == 1)
+        labels = grouped.where(grouped.notna(), inside).to_numpy().astype(np.int8)
     return replace(
         series, timestamps=pd.DatetimeIndex(values.index), values=values.to_numpy(), labels=labels
     )
