@@ -53,6 +53,11 @@ class Detection:
         return self.strategy.oracle
 
 
+def threshold_params(threshold: dict) -> dict:
+    """The strategy's own parameters: the threshold config without `name` and `fit_on`."""
+    return {k: v for k, v in threshold.items() if k not in ("name", "fit_on")}
+
+
 def is_oracle(threshold: dict) -> bool:
     """Whether the configured strategy picks its threshold from labels."""
     name = threshold["name"]
@@ -72,8 +77,7 @@ def detect(
     scores (`fit_on: val`), never on test scores. The oracle is fitted on the labels of the
     rows it is evaluated on (the test part, or every row when there is none).
     """
-    params = {k: v for k, v in threshold.items() if k not in ("name", "fit_on")}
-    strategy = make_threshold(threshold["name"], **params)
+    strategy = make_threshold(threshold["name"], **threshold_params(threshold))
     if strategy.oracle:
         if labels is None:
             raise ConfigError(f"threshold={threshold['name']} is an oracle and needs labels")

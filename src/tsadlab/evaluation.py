@@ -15,10 +15,16 @@ import pandas as pd
 import yaml
 
 from tsadlab import artifacts, plots
-from tsadlab.detection import detect, is_oracle
+from tsadlab.detection import detect, is_oracle, threshold_params
 from tsadlab.errors import ArtifactError, ConfigError
 from tsadlab.metrics import EventCounts
-from tsadlab.pipeline import align_errors, column_means, labeled_metrics, scores_frame
+from tsadlab.pipeline import (
+    align_errors,
+    column_means,
+    labeled_columns,
+    labeled_metrics,
+    scores_frame,
+)
 from tsadlab.scoring import ALIGNMENTS
 from tsadlab.thresholds import make_threshold
 
@@ -42,7 +48,7 @@ def evaluation_name(threshold: dict, alignment: str) -> str:
     params = [
         f"{k}{v}"
         for k, v in sorted(threshold.items())
-        if k not in ("name", "fit_on") and defaults.get(k) != v
+        if k in threshold_params(threshold) and defaults.get(k) != v
     ]
     fit = [] if threshold.get("fit_on", "train") == "train" else [f"fit_{threshold['fit_on']}"]
     oracle = ["oracle"] if is_oracle(threshold) else []
@@ -112,7 +118,7 @@ def _evaluate_series(
         "threshold": {
             "strategy": threshold["name"],
             "fit_on": detection.fitted_on,
-            "params": {k: v for k, v in threshold.items() if k not in ("name", "fit_on")},
+            "params": threshold_params(threshold),
             "value": detection.strategy.threshold_,
             "oracle": detection.oracle,
         },
@@ -140,16 +146,7 @@ def _evaluate_dataset(
         row = {"series": series_dir.name, "threshold": evaluation.metrics["threshold"]["value"]}
         if labeled:
             counts = counts + EventCounts(**labeled["event_counts"])
-            row.update(
-                {
-                    **{f"event_{k}": v for k, v in labeled["event_counts"].items()},
-                    "event_f1": labeled["event"]["f1"],
-                    "point_f1": labeled["point"]["f1"],
-                    "pa_f1_inflated": labeled["point_adjusted"]["f1"],
-                    "pr_auc": labeled["auc"]["pr_auc"],
-                    "vus_pr": labeled["vus_pr"],
-                }
-            )
+            row.update(labeled_columns(labeled))
         rows.append(row)
         last = evaluation
     table = pd.DataFrame(rows)
@@ -162,7 +159,7 @@ def _evaluate_dataset(
         "threshold": last.metrics["threshold"],
         "alignment": last.metrics["alignment"],
         "n_series": len(rows),
-        "event_micro": {**counts.scores(), **counts.__dict__},
+        "event_micro": counts.summary(),
         "means": column_means(table),
     }
     artifacts.write_csv(out_dir / "series.csv", table)

@@ -31,6 +31,10 @@ class EventCounts:
         """Precision, recall and F1 of these counts (0 where undefined)."""
         return _prf(self.tp, self.fp, self.fn)
 
+    def summary(self) -> dict[str, float]:
+        """Precision, recall, F1 and the counts themselves, as metrics.json records them."""
+        return {**self.scores(), **asdict(self)}
+
 
 def _prf(tp: float, fp: float, fn: float) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0

@@ -23,7 +23,7 @@ from tsadlab.data.dataset import load_dataset
 from tsadlab.data.prepare import PreparedSeries, prepare, scaler_json
 from tsadlab.data.series import Series
 from tsadlab.data.windows import model_windows, validation_split_at, window_span
-from tsadlab.detection import Detection, detect, evaluated_rows, is_oracle
+from tsadlab.detection import Detection, detect, evaluated_rows, is_oracle, threshold_params
 from tsadlab.errors import ConfigError, DataError, TsadlabError
 from tsadlab.metrics import EventCounts, detection_report
 from tsadlab.runtime import git_commit, load_keras, package_versions, seed_everything
@@ -50,7 +50,6 @@ class Windows:
     x_train: np.ndarray  # every window of the training period, validation included
     y_train: np.ndarray
     x_test: np.ndarray  # empty when the whole series is the training part
-    y_test: np.ndarray
     val_start: int  # index of the first validation window (== len(x_train) if none)
     span: int
 
@@ -85,15 +84,13 @@ def make_windows(
     span = window_span(window, target)
     try:
         x_train, y_train = model_windows(train, window, target, stride)
-        if len(test):
-            x_test, y_test = model_windows(test, window, target, stride)
-        else:
-            x_test, y_test = x_train[:0], y_train[:0]
+        # no test part (train_fraction=1.0): an empty array of the same shape
+        x_test = model_windows(test, window, target, stride)[0] if len(test) else x_train[:0]
     except DataError as exc:
         part = "training" if len(train) < span else "test"
         raise DataError(f"{part} part: {exc}") from None
     split_at = validation_split_at(len(x_train), validation_split)
-    return Windows(x_train, y_train, x_test, y_test, split_at, span)
+    return Windows(x_train, y_train, x_test, split_at, span)
 
 
 def row_splits(n_rows: int, n_train: int, windows: Windows, stride: int) -> np.ndarray:
@@ -295,7 +292,7 @@ def run_dataset(s: dict, dataset: list[Series], run_dir: Path) -> RunResult:
         "data": s["data"],
         "n_series": len(dataset),
         "failed_series": failed,
-        "event_micro": {**counts.scores(), **counts.__dict__},
+        "event_micro": counts.summary(),
         "means": column_means(table),
         "total_seconds": float(table.get("seconds", pd.Series(dtype=float)).sum()),
         "versions": package_versions(),
@@ -314,6 +311,19 @@ def column_means(table: pd.DataFrame) -> dict:
     return {k: (None if pd.isna(v) else float(v)) for k, v in means.items()}
 
 
+def labeled_columns(labeled: dict) -> dict:
+    """The labeled metrics of one series as flat columns of a per-series table."""
+    return {
+        **{f"event_{k}": v for k, v in labeled["event_counts"].items()},
+        "event_f1": labeled["event"]["f1"],
+        "point_f1": labeled["point"]["f1"],
+        "pa_f1_inflated": labeled["point_adjusted"]["f1"],
+        "roc_auc": labeled["auc"]["roc_auc"],
+        "pr_auc": labeled["auc"]["pr_auc"],
+        "vus_pr": labeled["vus_pr"],
+    }
+
+
 def series_summary(metrics: dict) -> dict:
     """The headline numbers of one series' run, for the per-series table."""
     summary = {
@@ -325,17 +335,7 @@ def series_summary(metrics: dict) -> dict:
     }
     labeled = metrics.get("labeled")
     if labeled:
-        summary.update(
-            {
-                **{f"event_{k}": v for k, v in labeled["event_counts"].items()},
-                "event_f1": labeled["event"]["f1"],
-                "point_f1": labeled["point"]["f1"],
-                "pa_f1_inflated": labeled["point_adjusted"]["f1"],
-                "roc_auc": labeled["auc"]["roc_auc"],
-                "pr_auc": labeled["auc"]["pr_auc"],
-                "vus_pr": labeled["vus_pr"],
-            }
-        )
+        summary.update(labeled_columns(labeled))
     return summary
 
 
@@ -438,7 +438,7 @@ def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> Run
 
 def threshold_summary(s: dict, detection: Detection) -> dict:
     """What metrics.json says about the threshold."""
-    params = {k: v for k, v in s["threshold"].items() if k not in ("name", "fit_on")}
+    params = threshold_params(s["threshold"])
     varies = not np.allclose(
         detection.thresholds[np.isfinite(detection.thresholds)], detection.strategy.threshold_
     )

@@ -5,7 +5,6 @@ import pandas as pd
 
 from tsadlab.errors import ConfigError
 
-ERROR_METRICS = ("mae", "mse", "point")
 MAX_SMOOTHING_ROWS = 200  # Orion's cap on its rolling-mean window
 ALIGNMENTS = ("end", "mean")
 
