@@ -269,6 +269,45 @@ class RunConfig:
     backend: Backend = Backend.tensorflow
 
 
+class TunerKind(Enum):
+    random = "random"
+    bayesian = "bayesian"
+    hyperband = "hyperband"
+
+
+class SearchObjective(Enum):
+    auto = "auto"  # val_loss without labels, val_event_f1 with labeled validation rows
+    val_loss = "val_loss"
+    val_event_f1 = "val_event_f1"
+    val_point_f1 = "val_point_f1"
+    val_pr_auc = "val_pr_auc"
+    val_roc_auc = "val_roc_auc"
+    val_vus_pr = "val_vus_pr"
+
+
+@dataclass
+class SearchConfig:
+    """A KerasTuner search: the tuner, its budget, and the space as {config key: spec}."""
+
+    name: str = MISSING
+    tuner: TunerKind = TunerKind.random
+    max_trials: int = 20
+    executions_per_trial: int = 1
+    seed: int = 0
+    objective: SearchObjective = SearchObjective.auto
+    max_epochs: int | None = None  # hyperband's budget per model; null: trainer.epochs
+    factor: int = 3  # hyperband's reduction factor
+    max_consecutive_failed_trials: int = 10
+    directory: str = "outputs/tune"
+    retrain_best: bool = False
+    space: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TuneConfig(RunConfig):
+    search: SearchConfig = MISSING
+
+
 @dataclass
 class EvaluateConfig:
     run_dir: str = MISSING
@@ -282,6 +321,8 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="base_config", node=RunConfig)
     cs.store(name="base_evaluate", node=EvaluateConfig)
+    cs.store(name="base_tune", node=TuneConfig)
+    cs.store(group="search", name="base_search", node=SearchConfig)
     cs.store(group="data", name="base_sp500", node=Sp500DataConfig)
     cs.store(group="data", name="base_csv", node=CsvDataConfig)
     cs.store(group="data", name="base_nab", node=NabDataConfig)

@@ -102,32 +102,44 @@ def row_splits(n_rows: int, n_train: int, windows: Windows, stride: int) -> np.n
     return split
 
 
-def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, pd.DataFrame]:
-    """Build the configured model and fit it on the training windows."""
+def build_configured_model(s: dict, n_features: int) -> Any:
+    """The configured model, built and compiled on a fresh Keras session with the run's seed."""
     from tsadlab.models import build_model
 
     keras = load_keras(s["backend"])
-    # Runs in one process (sweeps, notebooks) must not accumulate graphs or layer names.
+    # Runs in one process (sweeps, searches, notebooks) must not accumulate graphs or layers.
     keras.backend.clear_session()
     seed_everything(keras, s["seed"])
     model_cfg = {k: v for k, v in s["model"].items() if k not in ("name", "target")}
-    model = build_model(
-        s["model"]["name"],
-        window=s["data"]["window"],
-        n_features=windows.x_train.shape[2],
-        **model_cfg,
+    return build_model(
+        s["model"]["name"], window=s["data"]["window"], n_features=n_features, **model_cfg
     )
+
+
+def fit_configured_model(
+    model: Any,
+    s: dict,
+    windows: Windows,
+    run_dir: Path | None = None,
+    callbacks: list | None = None,
+    epochs: int | None = None,
+    initial_epoch: int = 0,
+) -> pd.DataFrame:
+    """Fit on the training windows, validating on their unshuffled tail, as configured.
+
+    `callbacks`, `epochs` and `initial_epoch` let a tuner add its own callbacks and budget.
+    """
     x, y, at = windows.x_train, windows.y_train, windows.val_start
     validation = None
     if at < len(x):
         validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
     t = s["trainer"]
-    history = fit_model(
+    return fit_model(
         model,
         np.ascontiguousarray(x[:at]),
         fit_targets(x[:at], y[:at]),
         validation,
-        epochs=t["epochs"],
+        epochs=t["epochs"] if epochs is None else epochs,
         batch_size=t["batch_size"],
         shuffle=t["shuffle"],
         patience=t["patience"],
@@ -135,8 +147,15 @@ def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, p
         restore_best_weights=t["restore_best_weights"],
         tensorboard_dir=(run_dir / "tensorboard") if t["tensorboard"] and run_dir else None,
         verbose=t["verbose"],
+        callbacks=callbacks,
+        initial_epoch=initial_epoch,
     )
-    return model, history
+
+
+def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, pd.DataFrame]:
+    """Build the configured model and fit it on the training windows."""
+    model = build_configured_model(s, windows.x_train.shape[2])
+    return model, fit_configured_model(model, s, windows, run_dir)
 
 
 def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: dict) -> pd.DataFrame:

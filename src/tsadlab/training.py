@@ -1,6 +1,5 @@
 """Keras fit with the project's callbacks; returns the per-epoch history as a table."""
 
-import math
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +34,11 @@ def fit_model(
     restore_best_weights: bool = True,
     tensorboard_dir: Path | None = None,
     verbose: int = 2,
+    callbacks: list | None = None,
+    initial_epoch: int = 0,
 ) -> pd.DataFrame:
     """Train with early stopping on val_loss (loss without validation); stop with a clear error
-    if the loss becomes NaN or infinite."""
+    if the loss becomes NaN or infinite. `callbacks` are added to the project's own."""
     import keras
 
     if epochs < 1 or batch_size < 1 or patience < 0:
@@ -56,6 +57,7 @@ def fit_model(
             verbose=1 if verbose else 0,
         ),
         keras.callbacks.TerminateOnNaN(),
+        *(callbacks or []),
     ]
     if tensorboard_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
@@ -64,13 +66,14 @@ def fit_model(
         y_train,
         validation_data=validation,
         epochs=epochs,
+        initial_epoch=initial_epoch,
         batch_size=batch_size,
         shuffle=shuffle,
         callbacks=callbacks,
         verbose=verbose,
     )
     table = pd.DataFrame(history.history)
-    table.insert(0, "epoch", np.arange(1, len(table) + 1))
+    table.insert(0, "epoch", np.arange(initial_epoch + 1, initial_epoch + len(table) + 1))
     _check_finite(table)
     return table
 
@@ -79,14 +82,12 @@ def _check_finite(history: pd.DataFrame) -> None:
     for column in ("loss", "val_loss"):
         if column not in history:
             continue
-        bad = [
-            e
-            for e, v in zip(history["epoch"], history[column], strict=True)
-            if not math.isfinite(v)
-        ]
-        if bad:
+        bad = ~np.isfinite(history[column].to_numpy(dtype=float))
+        if bad.any():
+            first = int(np.argmax(bad))
             raise TrainingError(
-                f"training {column} became {history[column].iloc[bad[0] - 1]} at epoch {bad[0]}; "
-                "usual causes: a learning rate too high (model.learning_rate), unscaled or "
-                "huge inputs (data.scaler, data.transform), or inf values in the data"
+                f"training {column} became {history[column].iloc[first]} at epoch "
+                f"{history['epoch'].iloc[first]}; usual causes: a learning rate too high "
+                "(model.learning_rate), unscaled or huge inputs (data.scaler, data.transform), "
+                "or inf values in the data"
             )

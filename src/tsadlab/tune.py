@@ -1,0 +1,66 @@
+"""`tsadlab-tune`: a KerasTuner search over the run config, declared in conf/search/.
+
+tsadlab-tune                                        # the default search (sp500_lstm_ae)
+tsadlab-tune search=quick search.max_trials=6       # a small search
+tsadlab-tune search.tuner=bayesian search.retrain_best=true
+Run the same command again to resume. Distributed: the same command on every machine, with
+KERASTUNER_TUNER_ID=chief|<worker id>, KERASTUNER_ORACLE_IP, KERASTUNER_ORACLE_PORT set and
+search.directory on a shared folder.
+"""
+
+import datetime
+import sys
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig
+
+from tsadlab.cli import CONFIG_DIR, run_hydra_app
+from tsadlab.errors import TsadlabError
+from tsadlab.pipeline import run, settings
+from tsadlab.tuning.search import SearchResult, distributed_role, run_search
+from tsadlab.tuning.space import parse_space
+
+
+def tune(cfg: DictConfig, choices: dict[str, str] | None = None) -> SearchResult:
+    """Run or resume the configured search; optionally retrain its best configuration."""
+    for key in ("path", "root"):  # paths from the command line are relative to where it ran
+        if cfg.data.get(key):
+            cfg.data[key] = to_absolute_path(cfg.data[key])
+    cfg.search.directory = to_absolute_path(cfg.search.directory)
+    space = parse_space(cfg.search.space, cfg)
+    s = settings(cfg)
+    result = run_search(s, space, CONFIG_DIR / "experiment", choices)
+    if s["search"]["retrain_best"] and result.best_settings is not None:
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        best = {**result.best_settings, "name": f"{s['search']['name']}_best"}
+        run(best, result.project_dir / "retrain" / stamp)
+    return result
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="tune")
+def _hydra_main(cfg: DictConfig) -> None:
+    choices = dict(HydraConfig.get().runtime.choices)
+    try:
+        tune(cfg, {k: v for k, v in choices.items() if v is not None})
+    except TsadlabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        role = distributed_role()
+        print(
+            "interrupted: finished trials are kept; run the same command to resume"
+            + (f" (this process was {role})" if role else ""),
+            file=sys.stderr,
+        )
+        sys.exit(130)
+
+
+def main() -> None:
+    """Console entry point."""
+    run_hydra_app(_hydra_main, "tune")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Hyperparameter search: the space from config, the pipeline as a HyperModel, the tuner."""

@@ -1,0 +1,339 @@
+"""A KerasTuner search over the pipeline: the tuner, its stable project folder, progress lines,
+and what a finished search leaves behind (trials.csv, figures, the best config as an experiment).
+
+KerasTuner's own distributed mode needs nothing here: the same command started with
+KERASTUNER_TUNER_ID=chief (the oracle) or another id (a worker), KERASTUNER_ORACLE_IP and
+KERASTUNER_ORACLE_PORT, and the same search folder, splits the trials among the workers.
+"""
+
+import hashlib
+import json
+import logging
+import os
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras_tuner
+import pandas as pd
+import yaml
+from keras_tuner.engine.trial import Trial
+
+from tsadlab import artifacts, plots
+from tsadlab.errors import ConfigError, TsadlabError
+from tsadlab.tuning.hypermodel import PipelineHyperModel, objective_direction, validation_labels
+from tsadlab.tuning.space import SearchSpace, apply_values
+
+log = logging.getLogger(__name__)
+
+# Search keys that may change without making earlier trials incomparable: a larger budget
+# continues the same search.
+BUDGET_KEYS = ("max_trials", "retrain_best", "directory", "max_consecutive_failed_trials")
+
+
+def project_name(settings: dict) -> str:
+    """<search name>-<hash of everything the trials' objectives depend on>."""
+    search = {k: v for k, v in settings["search"].items() if k not in BUDGET_KEYS}
+    trainer = {k: v for k, v in settings["trainer"].items() if k != "verbose"}
+    basis = {**settings, "search": search, "trainer": trainer}
+    digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
+    return f"{settings['search']['name']}-{digest[:10]}"
+
+
+def distributed_role() -> str | None:
+    """'chief' or the worker's id under KerasTuner's distributed mode; None when alone."""
+    if "KERASTUNER_ORACLE_IP" not in os.environ or "KERASTUNER_ORACLE_PORT" not in os.environ:
+        return None
+    return os.environ.get("KERASTUNER_TUNER_ID", "tuner0")
+
+
+class ProgressMixin:
+    """One line per finished trial, its wall time on disk, and trials.csv kept current."""
+
+    hypermodel: PipelineHyperModel
+    oracle: Any
+    tuner_id: str
+    project_dir: str
+
+    def on_search_begin(self) -> None:
+        super().on_search_begin()
+        self._search_start = time.perf_counter()
+
+    def on_trial_begin(self, trial: Any) -> None:
+        super().on_trial_begin(trial)
+        self.hypermodel.start_trial()
+        self._trial_start = time.perf_counter()
+
+    def on_trial_end(self, trial: Any) -> None:
+        seconds = time.perf_counter() - self._trial_start
+        artifacts.write_json(
+            Path(self.project_dir) / f"trial_{trial.trial_id}" / "timing.json",
+            {"seconds": round(seconds, 3), "worker": self.tuner_id},
+        )
+        try:
+            super().on_trial_end(trial)
+        finally:
+            print(self._progress_line(trial.trial_id, seconds), flush=True)
+            write_trials_csv(Path(self.project_dir), self.hypermodel.space)
+
+    def _progress_line(self, trial_id: str, seconds: float) -> str:
+        trial = self.oracle.get_trial(trial_id)
+        name = self.hypermodel.objective
+        result = (
+            f"{name} {trial.score:.5g}"
+            if trial.status == "COMPLETED"
+            else f"{trial.status}: {last_line(trial.message)}"
+        )
+        best = self.oracle.get_best_trials(1)
+        best_text = (
+            f"best {best[0].score:.5g} (trial {best[0].trial_id})"
+            if best and best[0].status == "COMPLETED"
+            else "best -"
+        )
+        values = self.hypermodel.space.values_from(trial.hyperparameters.values)
+        budget = self.oracle.max_trials
+        number = f" ({int(trial_id) + 1}/{budget})" if budget else ""
+        elapsed = time.perf_counter() - self._search_start
+        return (
+            f"trial {trial_id}{number} [{self.tuner_id}] {result} | {best_text} | "
+            f"{seconds:.1f} s, elapsed {format_seconds(elapsed)} | {format_values(values)}"
+        )
+
+
+class RandomTuner(ProgressMixin, keras_tuner.RandomSearch):
+    pass
+
+
+class BayesianTuner(ProgressMixin, keras_tuner.BayesianOptimization):
+    pass
+
+
+class HyperbandTuner(ProgressMixin, keras_tuner.Hyperband):
+    pass
+
+
+def make_tuner(settings: dict, hypermodel: PipelineHyperModel, directory: Path) -> Any:
+    """The configured KerasTuner tuner over `hypermodel`, reloading its project if it exists."""
+    search = settings["search"]
+    objective = keras_tuner.Objective(
+        hypermodel.objective, direction=objective_direction(hypermodel.objective)
+    )
+    common = {
+        "hypermodel": hypermodel,
+        "objective": objective,
+        "seed": search["seed"],
+        "executions_per_trial": search["executions_per_trial"],
+        "max_consecutive_failed_trials": search["max_consecutive_failed_trials"],
+        "directory": str(directory),
+        "project_name": project_name(settings),
+        "overwrite": False,
+    }
+    if search["tuner"] == "hyperband":
+        return HyperbandTuner(
+            max_epochs=search["max_epochs"] or settings["trainer"]["epochs"],
+            factor=search["factor"],
+            **common,
+        )
+    tuner_class = RandomTuner if search["tuner"] == "random" else BayesianTuner
+    return tuner_class(max_trials=search["max_trials"], **common)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Where a search lives and what it found."""
+
+    project_dir: Path
+    trials: pd.DataFrame
+    best_settings: dict | None
+    best_trial: str | None
+    experiment_file: Path | None
+
+
+def choose_objective(settings: dict, hypermodel_objective: str, labeled_val_rows: int) -> str:
+    """`auto`: a detection metric when the validation part holds labeled anomalies, else
+    val_loss. An explicit detection objective without labeled validation rows is an error."""
+    if hypermodel_objective == "auto":
+        return "val_event_f1" if labeled_val_rows else "val_loss"
+    if hypermodel_objective != "val_loss" and not labeled_val_rows:
+        raise ConfigError(
+            f"Received: search.objective={hypermodel_objective} (the validation part of "
+            f"{settings['data']['name']} holds no labeled anomaly; use objective=val_loss or "
+            "a series with anomalies before the test part)"
+        )
+    return hypermodel_objective
+
+
+def run_search(
+    settings: dict,
+    space: SearchSpace,
+    experiment_dir: Path | None = None,
+    choices: dict[str, str] | None = None,
+) -> SearchResult:
+    """Run (or resume) the search; alone or as the chief, export the best configuration.
+
+    `experiment_dir` is where `<search name>_best.yaml` goes (conf/experiment for the CLI);
+    `choices` are the config groups' chosen files, written into it as defaults overrides.
+    """
+    search = settings["search"]
+    directory = Path(search["directory"])
+    hypermodel = PipelineHyperModel(settings, space, "val_loss")
+    hypermodel.objective = choose_objective(
+        settings, search["objective"], validation_labels(hypermodel)
+    )
+    tuner = make_tuner(settings, hypermodel, directory)
+    project_dir = Path(tuner.project_dir)
+    role = distributed_role()
+    artifacts.write_text(project_dir / "search.yaml", yaml.safe_dump(settings, sort_keys=False))
+    log.info(
+        "search %s: %s tuner, objective %s, %s; folder %s",
+        search["name"],
+        search["tuner"],
+        hypermodel.objective,
+        f"{tuner.remaining_trials} of {search['max_trials']} trials left"
+        if search["tuner"] != "hyperband"
+        else f"hyperband max_epochs {tuner.oracle.max_epochs}",
+        project_dir,
+    )
+    if role:
+        log.info("distributed mode: this process is %s", role)
+    try:
+        tuner.search(epochs=settings["trainer"]["epochs"], verbose=0)
+    except RuntimeError as exc:  # KerasTuner's stop after too many failed trials in a row
+        if "consecutive failures" not in str(exc):
+            raise
+        raise TsadlabError(
+            f"search stopped after {search['max_consecutive_failed_trials']} failed trials in a "
+            f"row (search.max_consecutive_failed_trials), the last with: {last_line(str(exc))}; "
+            f"see {project_dir / 'trials.csv'}"
+        ) from None
+    finally:
+        trials = write_trials_csv(project_dir, space)
+    if role not in (None, "chief"):
+        mine = int((trials["worker"] == role).sum()) if "worker" in trials else 0
+        log.info("worker %s finished: it ran %d trials", role, mine)
+        return SearchResult(project_dir, trials, None, None, None)
+    return finish_search(settings, space, hypermodel, tuner, trials, experiment_dir, choices)
+
+
+def finish_search(
+    settings: dict,
+    space: SearchSpace,
+    hypermodel: PipelineHyperModel,
+    tuner: Any,
+    trials: pd.DataFrame,
+    experiment_dir: Path | None,
+    choices: dict[str, str] | None,
+) -> SearchResult:
+    """Figures, the summary line and the best configuration of a finished search."""
+    project_dir = Path(tuner.project_dir)
+    objective = hypermodel.objective
+    plots.search_figures(trials, objective, objective_direction(objective), project_dir / "figures")
+    best = tuner.oracle.get_best_trials(1)
+    completed = int((trials["status"] == "COMPLETED").sum()) if len(trials) else 0
+    if not best or best[0].status != "COMPLETED":
+        raise TsadlabError(f"no trial of the search completed; see {project_dir / 'trials.csv'}")
+    best_trial = best[0]
+    best_values = space.values_from(best_trial.hyperparameters.values)
+    best_settings = apply_values(settings, best_values)
+    log.info(
+        "search finished: %d trials, %d completed; best trial %s, %s %.5g: %s",
+        len(trials),
+        completed,
+        best_trial.trial_id,
+        objective,
+        best_trial.score,
+        format_values(best_values),
+    )
+    header = (
+        f"Best trial ({best_trial.trial_id}) of search {settings['search']['name']} in "
+        f"{project_dir}: {objective} = {best_trial.score:.6g}, out of {completed} completed "
+        f"trials. Written by tsadlab-tune; retrain it with: "
+        f"tsadlab-train experiment={settings['search']['name']}_best"
+    )
+    text = best_experiment_yaml(best_settings, choices or {}, header)
+    artifacts.write_text(project_dir / "best_experiment.yaml", text)
+    experiment_file = None
+    if experiment_dir is not None:
+        experiment_file = artifacts.write_text(
+            experiment_dir / f"{settings['search']['name']}_best.yaml", text
+        )
+        log.info(
+            "best configuration: %s; retrain: tsadlab-train experiment=%s_best",
+            experiment_file,
+            settings["search"]["name"],
+        )
+    return SearchResult(project_dir, trials, best_settings, best_trial.trial_id, experiment_file)
+
+
+def best_experiment_yaml(best: dict, choices: dict[str, str], header: str) -> str:
+    """An experiment file that sets every value of the best trial's run config."""
+    groups = ("data", "model", "trainer", "threshold")
+    body = {
+        "defaults": [{f"override /{g}": choices[g]} for g in groups if g in choices],
+        "name": f"{best['search']['name']}_best",
+        "seed": best["seed"],
+        "backend": best["backend"],
+        **{g: best[g] for g in (*groups, "scoring")},
+    }
+    body["trainer"] = {k: v for k, v in body["trainer"].items() if k != "verbose"}
+    if not body["defaults"]:
+        del body["defaults"]
+    comment = "\n".join(f"# {line}" for line in textwrap.wrap(header, 96))
+    return f"# @package _global_\n{comment}\n{yaml.safe_dump(body, sort_keys=False)}"
+
+
+def write_trials_csv(project_dir: Path, space: SearchSpace) -> pd.DataFrame:
+    """trials.csv: one row per trial, from KerasTuner's trial files (any process can write it)."""
+    table = trials_table(project_dir, space)
+    if len(table):
+        artifacts.write_csv(project_dir / "trials.csv", table)
+    return table
+
+
+def trials_table(project_dir: Path, space: SearchSpace) -> pd.DataFrame:
+    """Trial, status, each searched config key, the objective and metrics, wall time, worker."""
+    rows = []
+    for path in sorted(project_dir.glob("trial_*/trial.json")):
+        trial = Trial.load(str(path))
+        hp_values = trial.hyperparameters.values
+        row: dict[str, Any] = {"trial": trial.trial_id, "status": trial.status}
+        try:
+            values = space.values_from(hp_values)
+        except KeyError:  # a trial created but never given values
+            values = {}
+        row.update({k: json.dumps(v) if isinstance(v, list) else v for k, v in values.items()})
+        row.update({k: v for k, v in hp_values.items() if k.startswith("tuner/")})
+        row["objective"] = trial.score
+        for name, observations in trial.metrics.metrics.items():
+            row[name] = observations.get_best_value()
+        timing = path.parent / "timing.json"
+        if timing.exists():
+            row.update(json.loads(timing.read_text()))
+        row["error"] = last_line(trial.message) if trial.message else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def format_values(values: dict[str, Any]) -> str:
+    """key=value pairs as a command line would take them, floats to 4 significant digits."""
+    return " ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={json.dumps(v).replace(' ', '')}"
+        for k, v in values.items()
+    )
+
+
+def last_line(message: str | None) -> str:
+    """The last non-empty line of a traceback: the error itself."""
+    lines = [line for line in (message or "").splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+def format_seconds(seconds: float) -> str:
+    """'1h02m03s', '2m03s' or '3.0s'."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"
