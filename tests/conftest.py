@@ -26,11 +26,11 @@ TINY = [
 ]
 
 
-def compose_config(overrides: list[str] | None = None) -> DictConfig:
-    """The config `tsadlab-train <overrides>` would run."""
+def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
+    """The config `tsadlab-train <overrides>` would run (`tsadlab-tune` with config_name=tune)."""
     register_configs()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides or [])
+        return compose(config_name=config_name, overrides=overrides or [])
 
 
 @pytest.fixture

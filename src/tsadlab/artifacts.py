@@ -76,9 +76,12 @@ def read_status(run_dir: Path) -> dict:
 
 
 def mark_status(run_dir: Path, status: str, **info: Any) -> None:
-    """Record `running`, `failed` or `finished` with a UTC time and any details."""
-    record = {"status": status, "time": datetime.now(UTC).isoformat(timespec="seconds"), **info}
-    write_json(Path(run_dir) / STATUS_FILE, record)
+    """Record `running`, `failed` or `finished` with a UTC time and any details; a run's
+    start time and process id are kept, so that jobs of a sweep show when and where they ran."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    previous = read_status(run_dir) if status != "running" else {"started": now}
+    kept = {k: previous[k] for k in ("started", "pid") if k in previous}
+    write_json(Path(run_dir) / STATUS_FILE, {"status": status, "time": now, **kept, **info})
 
 
 def start_run_dir(run_dir: Path) -> Path:

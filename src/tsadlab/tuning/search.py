@@ -56,6 +56,7 @@ class ProgressMixin:
     oracle: Any
     tuner_id: str
     project_dir: str
+    max_trials: int | None = None  # for "trial 3 (4/20)"; a worker's oracle cannot tell
 
     def on_search_begin(self) -> None:
         super().on_search_begin()
@@ -93,7 +94,7 @@ class ProgressMixin:
             else "best -"
         )
         values = self.hypermodel.space.values_from(trial.hyperparameters.values)
-        budget = self.oracle.max_trials
+        budget = self.max_trials
         number = f" ({int(trial_id) + 1}/{budget})" if budget else ""
         elapsed = time.perf_counter() - self._search_start
         return (
@@ -137,7 +138,9 @@ def make_tuner(settings: dict, hypermodel: PipelineHyperModel, directory: Path) 
             **common,
         )
     tuner_class = RandomTuner if search["tuner"] == "random" else BayesianTuner
-    return tuner_class(max_trials=search["max_trials"], **common)
+    tuner = tuner_class(max_trials=search["max_trials"], **common)
+    tuner.max_trials = search["max_trials"]
+    return tuner
 
 
 @dataclass(frozen=True)
@@ -191,9 +194,7 @@ def run_search(
         search["name"],
         search["tuner"],
         hypermodel.objective,
-        f"{tuner.remaining_trials} of {search['max_trials']} trials left"
-        if search["tuner"] != "hyperband"
-        else f"hyperband max_epochs {tuner.oracle.max_epochs}",
+        search_budget(settings, tuner, role),
         project_dir,
     )
     if role:
@@ -282,6 +283,16 @@ def best_experiment_yaml(best: dict, choices: dict[str, str], header: str) -> st
         del body["defaults"]
     comment = "\n".join(f"# {line}" for line in textwrap.wrap(header, 96))
     return f"# @package _global_\n{comment}\n{yaml.safe_dump(body, sort_keys=False)}"
+
+
+def search_budget(settings: dict, tuner: Any, role: str | None) -> str:
+    """What is left of the search's budget, as far as this process can tell."""
+    search = settings["search"]
+    if search["tuner"] == "hyperband":
+        return f"hyperband max_epochs {search['max_epochs'] or settings['trainer']['epochs']}"
+    if role not in (None, "chief"):  # a worker's oracle is a remote proxy
+        return f"max_trials {search['max_trials']}"
+    return f"{tuner.remaining_trials} of {search['max_trials']} trials left"
 
 
 def write_trials_csv(project_dir: Path, space: SearchSpace) -> pd.DataFrame:

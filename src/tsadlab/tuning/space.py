@@ -8,6 +8,9 @@
     data.transform:      {type: choice, values: [none, log_return]}
     model.encoder_units: {type: int, min: 16, max: 128, step: 16, layers: 2}   # one int per layer
 
+Nested keys mean the same as dotted ones (`model: {dropout: {...}}`), which is how a command
+line adds one: `+search.space.model.dropout={type: float, min: 0, max: 0.5}`.
+
 KerasTuner choices hold scalars only, so a list value travels as its JSON text and is decoded
 when the trial's config is made.
 """
@@ -100,6 +103,7 @@ def parse_space(space: dict | DictConfig, cfg: DictConfig) -> SearchSpace:
     """
     if isinstance(space, DictConfig):
         space = OmegaConf.to_container(space, resolve=True)
+    space = flatten_space(space)
     if not space:
         raise ConfigError("search.space is empty; give at least one config key to search over")
     dims, tied = [], {}
@@ -125,6 +129,23 @@ def parse_space(space: dict | DictConfig, cfg: DictConfig) -> SearchSpace:
             _check_value(cfg, key, value)
         dims.append(Dimension(key, spec))
     return SearchSpace(tuple(dims), tied)
+
+
+def flatten_space(space: dict, prefix: str = "") -> dict[str, Any]:
+    """Dotted keys for nested ones, so that `+search.space.model.dropout={...}` on the command
+    line (which nests) means the same as `model.dropout: {...}` in YAML."""
+    flat: dict[str, Any] = {}
+    for key, spec in space.items():
+        name = f"{prefix}{key}"
+        if isinstance(spec, dict) and spec and not {"type", "same_as"} & set(spec):
+            nested = flatten_space(spec, f"{name}.")
+        else:
+            nested = {name: spec}
+        for inner in nested:
+            if inner in flat:
+                raise ConfigError(f"search.space: Received key '{inner}' twice")
+        flat.update(nested)
+    return flat
 
 
 def _check_key(key: str, cfg: DictConfig) -> None:
