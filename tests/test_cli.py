@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import TINY
 
@@ -42,12 +43,45 @@ def test_cli_run_with_overrides(tmp_path):
     assert "model.dropout=0.1" in (run_dir / ".hydra" / "overrides.yaml").read_text()
 
 
+def test_joblib_sweep_runs_jobs_in_parallel_and_a_failed_job_does_not_stop_it(tmp_path):
+    # data.window=500 cannot fit the 400-row series: that job fails, the other two finish
+    done = train_cli(
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        *TINY,
+        "data.window=8,10,500",
+        f"hydra.sweep.dir={tmp_path}",
+    )
+    assert done.returncode == 0, done.stderr
+    status = {job: artifacts.read_status(tmp_path / job) for job in ("0", "1", "2")}
+    assert [status[j]["status"] for j in ("0", "1", "2")] == ["finished", "finished", "failed"]
+    first, second = status["0"], status["1"]
+    assert first["pid"] != second["pid"] != os.getpid()
+    # both jobs were running at the same time
+    assert first["started"] < second["time"] and second["started"] < first["time"]
+    jobs = pd.read_csv(tmp_path / "jobs.csv")
+    assert list(jobs["status"]) == ["finished", "finished", "failed"]
+    assert "fewer than one window span" in jobs.loc[2, "error"]
+    assert jobs.loc[:1, "best_monitor"].notna().all()
+    assert "data.window=500" in jobs.loc[2, "overrides"]
+
+
 @pytest.mark.slow
-def test_cli_sweep_writes_one_run_per_job(tmp_path):
-    done = train_cli("-m", *TINY, "seed=0,1", f"hydra.sweep.dir={tmp_path}")
+def test_submitit_local_launcher_runs_the_same_sweep(tmp_path):
+    done = train_cli(
+        "-m", "hydra/launcher=submitit_local", *TINY, "seed=0,1", f"hydra.sweep.dir={tmp_path}"
+    )
     assert done.returncode == 0, done.stderr
     for job in ("0", "1"):
         assert artifacts.read_status(tmp_path / job)["status"] == "finished"
+    assert len(pd.read_csv(tmp_path / "jobs.csv")) == 2
+
+
+def test_slurm_launcher_config_composes():
+    done = train_cli("hydra/launcher=slurm", "--cfg", "hydra", "--package", "hydra.launcher")
+    assert done.returncode == 0, done.stderr
+    assert "SlurmLauncher" in done.stdout and "array_parallelism: 64" in done.stdout
 
 
 def test_relative_csv_path_is_resolved_from_where_the_command_runs(tmp_path):

@@ -10,6 +10,7 @@ search.directory on a shared folder.
 
 import datetime
 import sys
+from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -19,12 +20,18 @@ from omegaconf import DictConfig
 from tsadlab.cli import CONFIG_DIR, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.pipeline import run, settings
-from tsadlab.tuning.search import SearchResult, distributed_role, run_search
-from tsadlab.tuning.space import parse_space
+from tsadlab.runtime import load_keras
+
+if TYPE_CHECKING:
+    from tsadlab.tuning.search import SearchResult
 
 
-def tune(cfg: DictConfig, choices: dict[str, str] | None = None) -> SearchResult:
+def tune(cfg: DictConfig, choices: dict[str, str] | None = None) -> "SearchResult":
     """Run or resume the configured search; optionally retrain its best configuration."""
+    load_keras(settings(cfg)["backend"])  # before KerasTuner imports Keras with the default backend
+    from tsadlab.tuning.search import run_search
+    from tsadlab.tuning.space import parse_space
+
     for key in ("path", "root"):  # paths from the command line are relative to where it ran
         if cfg.data.get(key):
             cfg.data[key] = to_absolute_path(cfg.data[key])
@@ -48,6 +55,8 @@ def _hydra_main(cfg: DictConfig) -> None:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
+        from tsadlab.tuning.search import distributed_role
+
         role = distributed_role()
         print(
             "interrupted: finished trials are kept; run the same command to resume"
