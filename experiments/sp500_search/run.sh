@@ -2,7 +2,7 @@
 # The 20-trial random search over the S&P 500 LSTM autoencoder (conf/search/sp500_lstm_ae.yaml),
 # timed twice on this machine: one process, then KerasTuner's distributed mode with a chief and
 # two workers on 127.0.0.1. Same seed, so both searches draw the same 20 configurations.
-#   bash experiments/sp500_search/run.sh            # about 45 minutes on 2 CPU cores
+#   bash experiments/sp500_search/run.sh            # about 25 minutes on 2 CPU cores
 # Results: outputs/sp500_search/<time>/{one,two}/ and a summary printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

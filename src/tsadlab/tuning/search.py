@@ -154,18 +154,18 @@ class SearchResult:
     experiment_file: Path | None
 
 
-def choose_objective(settings: dict, hypermodel_objective: str, labeled_val_rows: int) -> str:
+def choose_objective(settings: dict, requested: str, labeled_val_rows: int) -> str:
     """`auto`: a detection metric when the validation part holds labeled anomalies, else
     val_loss. An explicit detection objective without labeled validation rows is an error."""
-    if hypermodel_objective == "auto":
+    if requested == "auto":
         return "val_event_f1" if labeled_val_rows else "val_loss"
-    if hypermodel_objective != "val_loss" and not labeled_val_rows:
+    if requested != "val_loss" and not labeled_val_rows:
         raise ConfigError(
-            f"Received: search.objective={hypermodel_objective} (the validation part of "
+            f"Received: search.objective={requested} (the validation part of "
             f"{settings['data']['name']} holds no labeled anomaly; use objective=val_loss or "
             "a series with anomalies before the test part)"
         )
-    return hypermodel_objective
+    return requested
 
 
 def run_search(

@@ -243,4 +243,6 @@ def _encode(value: Any) -> Any:
 def _decode(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in "[{":
         return json.loads(value)
+    if isinstance(value, float):  # a stepped float: 0.30000000000000004 is meant as 0.3
+        return float(f"{value:.12g}")
     return value
