@@ -18,7 +18,7 @@ import pytest
 from conftest import TINY, compose_config
 
 from tsadlab.cli import CONFIG_DIR
-from tsadlab.pipeline import run, settings
+from tsadlab.pipeline import settings
 from tsadlab.tune import tune
 from tsadlab.tuning.hypermodel import PipelineHyperModel, validation_labels
 from tsadlab.tuning.search import choose_objective
@@ -42,7 +42,10 @@ def tiny_search(name: str, directory: Path, *extra: str) -> list[str]:
 def test_search_records_trials_and_its_best_experiment_retrains_to_the_same_loss(
     tmp_path, search_name
 ):
-    cfg = compose_config(tiny_search(search_name, tmp_path, "search.max_trials=3"), "tune")
+    cfg = compose_config(
+        tiny_search(search_name, tmp_path, "search.max_trials=3", "search.retrain_best=true"),
+        "tune",
+    )
     result = tune(cfg, {"data": "sp500", "model": "lstm_ae", "threshold": "quantile"})
 
     trials = pd.read_csv(result.project_dir / "trials.csv")
@@ -54,13 +57,34 @@ def test_search_records_trials_and_its_best_experiment_retrains_to_the_same_loss
     best = trials.loc[trials["objective"].idxmin()]
     assert result.best_trial == str(best["trial"])
 
-    # `tsadlab-train experiment=<name>_best` trains the best trial's model again
+    # `tsadlab-train experiment=<name>_best` composes the best trial's config ...
     assert result.experiment_file == CONFIG_DIR / "experiment" / f"{search_name}_best.yaml"
     retrain = compose_config([f"experiment={search_name}_best"])
+    assert retrain.name == f"{search_name}_best"
     assert retrain.model.dropout == pytest.approx(best["model.dropout"])
     assert retrain.data.window == best["data.window"]
-    metrics = run(retrain, tmp_path / "retrain").metrics
+    assert retrain.model.encoder_units == [4]  # the unsearched settings of the search
+    # ... and retrain_best=true trained it again, to the trial's validation loss
+    (retrain_dir,) = (result.project_dir / "retrain").iterdir()
+    metrics = json.loads((retrain_dir / "metrics.json").read_text())
+    assert metrics["experiment"] == f"{search_name}_best"
     assert metrics["training"]["best_monitor"] == pytest.approx(best["objective"], rel=1e-5)
+
+
+def test_each_execution_of_a_trial_gets_its_own_seed():
+    cfg = compose_config(TINY, "tune")
+    hypermodel = PipelineHyperModel(settings(cfg), parse_space(cfg.search.space, cfg), "val_loss")
+    hp = keras_tuner.HyperParameters()
+    hypermodel.declare_hyperparameters(hp)
+
+    def first_weights() -> np.ndarray:
+        return hypermodel.build(hp).get_weights()[0]
+
+    hypermodel.start_trial()
+    execution_1, execution_2 = first_weights(), first_weights()
+    hypermodel.start_trial()
+    assert not np.array_equal(execution_1, execution_2)
+    assert np.array_equal(first_weights(), execution_1)
 
 
 def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, search_name):
