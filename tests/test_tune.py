@@ -71,6 +71,18 @@ def test_search_records_trials_and_its_best_experiment_retrains_to_the_same_loss
     assert metrics["training"]["best_monitor"] == pytest.approx(best["objective"], rel=1e-5)
 
 
+def test_the_same_search_seed_draws_the_same_trials(tmp_path, search_name):
+    drawn = []
+    for folder in ("a", "b"):
+        cfg = compose_config(
+            tiny_search(search_name, tmp_path / folder, "search.max_trials=2", "trainer.epochs=1"),
+            "tune",
+        )
+        trials = tune(cfg).trials
+        drawn.append(trials[["model.dropout", "model.learning_rate", "data.window"]])
+    pd.testing.assert_frame_equal(drawn[0], drawn[1])
+
+
 def test_each_execution_of_a_trial_gets_its_own_seed():
     cfg = compose_config(TINY, "tune")
     hypermodel = PipelineHyperModel(settings(cfg), parse_space(cfg.search.space, cfg), "val_loss")

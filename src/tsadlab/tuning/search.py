@@ -124,7 +124,9 @@ def make_tuner(settings: dict, hypermodel: PipelineHyperModel, directory: Path) 
     common = {
         "hypermodel": hypermodel,
         "objective": objective,
-        "seed": search["seed"],
+        # KerasTuner takes seed 0 as "no seed" and draws a random one: shift by one so that
+        # every search.seed, 0 included, fixes the sequence of trials.
+        "seed": search["seed"] + 1,
         "executions_per_trial": search["executions_per_trial"],
         "max_consecutive_failed_trials": search["max_consecutive_failed_trials"],
         "directory": str(directory),
