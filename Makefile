@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo tutorial test test-all lint format clean
+.PHONY: help setup demo tutorial search test test-all lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ demo: setup ## run the default experiment on the bundled S&P 500 data into outpu
 
 tutorial: setup ## reproduce the tutorial (experiment=sp500_tutorial)
 	$(BIN)/tsadlab-train experiment=sp500_tutorial
+
+search: setup ## the default KerasTuner search (search=sp500_lstm_ae, 20 trials) into outputs/tune/
+	$(BIN)/tsadlab-tune
 
 test: setup ## fast tests (everything not marked slow)
 	$(BIN)/python -m pytest -m "not slow"
