@@ -304,6 +304,7 @@ def run_dataset(s: dict, dataset: list[Series], run_dir: Path) -> RunResult:
         if labeled:
             counts = counts + EventCounts(**labeled["event_counts"])
     table = pd.DataFrame(rows)
+    artifacts.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(s))
     artifacts.write_csv(run_dir / "series.csv", table)
     metrics = {
         "experiment": s["name"],
