@@ -7,6 +7,7 @@ crash leaves the previous file or none, never half of one. `status.json` says `r
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,9 +16,22 @@ from typing import Any
 
 import pandas as pd
 
-from tsadlab.errors import ArtifactError
+from tsadlab.errors import ArtifactError, ConfigError
 
 STATUS_FILE = "status.json"
+# A name from config that becomes one file or folder name: no separators, no "..".
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+=-]*")
+
+
+def safe_name(value: str, key: str) -> str:
+    """`value` if it is a plain file or folder name, so that a config value cannot place
+    artifacts outside their folder (`../x`, `/etc/x`); else a one-line ConfigError."""
+    if not SAFE_NAME.fullmatch(str(value)) or ".." in str(value):
+        raise ConfigError(
+            f"Received: {key}={value!r} (must be a plain name: letters, digits and . _ + = -, "
+            "not starting with '.', no '/' and no '..')"
+        )
+    return str(value)
 
 
 def _current_umask() -> int:

@@ -61,6 +61,8 @@ def evaluate_run(
 ) -> Evaluation:
     """Re-score a finished run (one series or a category) under `threshold` and `alignment`."""
     run_dir = Path(run_dir)
+    if name is not None:
+        artifacts.safe_name(name, "name")
     status = artifacts.read_status(run_dir)["status"]
     if status != "finished":
         raise ArtifactError(

@@ -182,6 +182,7 @@ def run_search(
     `choices` are the config groups' chosen files, written into it as defaults overrides.
     """
     search = settings["search"]
+    artifacts.safe_name(search["name"], "search.name")  # it names files in conf/experiment/
     directory = Path(search["directory"])
     hypermodel = PipelineHyperModel(settings, space, "val_loss")
     hypermodel.objective = choose_objective(
