@@ -7,10 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
 
-from tsadlab.cli import CONFIG_DIR
+from tsadlab import cli
 from tsadlab.config import register_configs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,8 +28,7 @@ TINY = [
 def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
     """The config `tsadlab-train <overrides>` would run (`tsadlab-tune` with config_name=tune)."""
     register_configs()
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        return compose(config_name=config_name, overrides=overrides or [])
+    return cli.compose_config(overrides, config_name)
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from conftest import TINY, compose_config
 from tsadlab.cli import CONFIG_DIR
 from tsadlab.pipeline import settings
 from tsadlab.tune import tune
-from tsadlab.tuning.hypermodel import PipelineHyperModel, validation_labels
-from tsadlab.tuning.search import choose_objective
+from tsadlab.tuning.hypermodel import PipelineHyperModel, choose_objective, validation_labels
 from tsadlab.tuning.space import parse_space
 
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}

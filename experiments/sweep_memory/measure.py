@@ -16,8 +16,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def rss_mb() -> float:
     """Current resident set size (Linux /proc)."""
@@ -36,10 +34,9 @@ MODES = {  # name -> (backend, clear the session between jobs)
 
 def run_jobs(jobs: int, epochs: int, backend: str, clear: bool) -> list[float]:
     """Run `jobs` default S&P 500 runs in this process; RSS after each."""
-    sys.path.insert(0, str(REPO / "tests"))
     import keras
-    from conftest import compose_config
 
+    from tsadlab.cli import compose_config
     from tsadlab.pipeline import run
 
     if not clear:

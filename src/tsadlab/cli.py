@@ -8,6 +8,8 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.errors import MissingConfigException
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ValidationError
 
 from tsadlab.config import register_configs
@@ -17,6 +19,21 @@ from tsadlab.config import register_configs
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "conf"
 
 register_configs()
+
+
+def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
+    """The config an entry point would run with these overrides (`config`: tsadlab-train,
+    `tune`: tsadlab-tune), for notebooks, tests and benchmarks."""
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose(config_name=config_name, overrides=overrides or [])
+
+
+def absolute_data_paths(cfg: DictConfig) -> None:
+    """Make data.path / data.root absolute: on the command line they are relative to where
+    it ran, and Hydra's job may run elsewhere."""
+    for key in ("path", "root"):
+        if cfg.data.get(key):
+            cfg.data[key] = to_absolute_path(cfg.data[key])
 
 
 def config_error_line(exc: Exception, overrides: list[str]) -> str | None:

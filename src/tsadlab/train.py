@@ -12,19 +12,16 @@ from pathlib import Path
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from tsadlab.cli import CONFIG_DIR, run_hydra_app
+from tsadlab.cli import CONFIG_DIR, absolute_data_paths, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.pipeline import run
 
 
 def train(cfg: DictConfig, run_dir: Path) -> float | None:
     """Run one training job; returns the best monitored loss (the sweep objective)."""
-    for key in ("path", "root"):  # paths from the command line are relative to where it ran
-        if cfg.data.get(key):
-            cfg.data[key] = to_absolute_path(cfg.data[key])
+    absolute_data_paths(cfg)
     result = run(cfg, run_dir)
     return result.metrics["training"]["best_monitor"]
 

@@ -51,7 +51,7 @@ def objective_direction(objective: str) -> str:
 class PipelineHyperModel(keras_tuner.HyperModel):
     """Builds and fits one trial of a search over the run config `settings`."""
 
-    def __init__(self, settings: dict, space: SearchSpace, objective: str) -> None:
+    def __init__(self, settings: dict, space: SearchSpace, objective: str = "auto") -> None:
         super().__init__(name="tsadlab")
         if settings["trainer"]["validation_split"] <= 0:
             raise ConfigError(
@@ -60,9 +60,9 @@ class PipelineHyperModel(keras_tuner.HyperModel):
             )
         self.settings = settings
         self.space = space
-        self.objective = objective
         self._cache: dict[str, Any] = {}
         self._builds: Counter[str] = Counter()
+        self.objective = choose_objective(settings, objective, validation_labels(self))
 
     def declare_hyperparameters(self, hp: keras_tuner.HyperParameters) -> None:
         self.space.declare(hp)
@@ -176,6 +176,20 @@ def validation_metrics(
         prepared.labels[:n][val], detection.flags[val], scores[val], s["data"]["window"]
     )
     return {name: float(read(report)) for name, read in DETECTION_OBJECTIVES.items()}
+
+
+def choose_objective(settings: dict, requested: str, labeled_val_rows: int) -> str:
+    """`auto`: a detection metric when the validation part holds labeled anomalies, else
+    val_loss. An explicit detection objective without labeled validation rows is an error."""
+    if requested == "auto":
+        return "val_event_f1" if labeled_val_rows else "val_loss"
+    if requested != "val_loss" and not labeled_val_rows:
+        raise ConfigError(
+            f"Received: search.objective={requested} (the validation part of "
+            f"{settings['data']['name']} holds no labeled anomaly; use objective=val_loss or "
+            "a series with anomalies before the test part)"
+        )
+    return requested
 
 
 def validation_labels(hypermodel: PipelineHyperModel) -> int:

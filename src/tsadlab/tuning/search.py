@@ -22,8 +22,8 @@ import yaml
 from keras_tuner.engine.trial import Trial
 
 from tsadlab import artifacts, plots
-from tsadlab.errors import ConfigError, TsadlabError
-from tsadlab.tuning.hypermodel import PipelineHyperModel, objective_direction, validation_labels
+from tsadlab.errors import TsadlabError
+from tsadlab.tuning.hypermodel import PipelineHyperModel, objective_direction
 from tsadlab.tuning.space import SearchSpace, apply_values
 
 log = logging.getLogger(__name__)
@@ -156,20 +156,6 @@ class SearchResult:
     experiment_file: Path | None
 
 
-def choose_objective(settings: dict, requested: str, labeled_val_rows: int) -> str:
-    """`auto`: a detection metric when the validation part holds labeled anomalies, else
-    val_loss. An explicit detection objective without labeled validation rows is an error."""
-    if requested == "auto":
-        return "val_event_f1" if labeled_val_rows else "val_loss"
-    if requested != "val_loss" and not labeled_val_rows:
-        raise ConfigError(
-            f"Received: search.objective={requested} (the validation part of "
-            f"{settings['data']['name']} holds no labeled anomaly; use objective=val_loss or "
-            "a series with anomalies before the test part)"
-        )
-    return requested
-
-
 def run_search(
     settings: dict,
     space: SearchSpace,
@@ -184,10 +170,7 @@ def run_search(
     search = settings["search"]
     artifacts.safe_name(search["name"], "search.name")  # it names files in conf/experiment/
     directory = Path(search["directory"])
-    hypermodel = PipelineHyperModel(settings, space, "val_loss")
-    hypermodel.objective = choose_objective(
-        settings, search["objective"], validation_labels(hypermodel)
-    )
+    hypermodel = PipelineHyperModel(settings, space, search["objective"])
     tuner = make_tuner(settings, hypermodel, directory)
     project_dir = Path(tuner.project_dir)
     role = distributed_role()
