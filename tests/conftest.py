@@ -31,6 +31,16 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     return cli.compose_config(overrides, config_name)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _run_outside_the_clone(tmp_path_factory):
+    """Tests run where a user would run a command, in a folder of their own, so that
+    relative outputs (the resume state under outputs/.resume) never land in the clone."""
+    previous = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("cwd"))
+    yield
+    os.chdir(previous)
+
+
 @pytest.fixture
 def tiny_config() -> DictConfig:
     return compose_config(TINY)

@@ -5,9 +5,11 @@ crash leaves the previous file or none, never half of one. `status.json` says `r
 `failed` or `finished`; it becomes `finished` only after every other artifact is in place.
 """
 
+import contextlib
 import json
 import os
 import re
+import socket
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +21,8 @@ import pandas as pd
 from tsadlab.errors import ArtifactError, ConfigError
 
 STATUS_FILE = "status.json"
+# The `error` of a run stopped from outside (see pipeline.failure_reason).
+INTERRUPTIONS = ("interrupted", "terminated")
 # A name from config that becomes one file or folder name: no separators, no "..".
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+=-]*")
 
@@ -47,7 +51,10 @@ FILE_MODE = 0o666 & ~_current_umask()
 def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(tmp)` for a temporary sibling of `path`, then rename it onto `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    # the temporary name keeps every suffix: Keras checks for `.keras` and `.weights.h5`
+    suffix = "".join(path.suffixes)
+    stem = path.name[: len(path.name) - len(suffix)]
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{stem}.", suffix=suffix)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -94,8 +101,54 @@ def mark_status(run_dir: Path, status: str, **info: Any) -> None:
     start time and process id are kept, so that jobs of a sweep show when and where they ran."""
     now = datetime.now(UTC).isoformat(timespec="milliseconds")
     previous = read_status(run_dir) if status != "running" else {"started": now}
-    kept = {k: previous[k] for k in ("started", "pid") if k in previous}
+    kept = {k: previous[k] for k in ("started", "pid", "host") if k in previous}
     write_json(Path(run_dir) / STATUS_FILE, {"status": status, "time": now, **kept, **info})
+
+
+def note_resumed(old_run_dir: Path, new_run_dir: Path) -> None:
+    """Record in an interrupted run's status that `new_run_dir` continued its training."""
+    status = read_status(old_run_dir)
+    if status["status"] in ("missing", "finished"):
+        return
+    # only a cross-reference: the new run records where it resumed from in any case
+    with contextlib.suppress(OSError):
+        write_json(old_run_dir / STATUS_FILE, {**status, "resumed_in": str(new_run_dir)})
+
+
+def this_process() -> dict:
+    """The process id and host that status and lock files record."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def process_alive(record: dict) -> bool:
+    """Whether the process a record names still runs (on another host: assumed to)."""
+    if record.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(int(record["pid"]), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, KeyError, TypeError, ValueError):
+        return True
+    return True
+
+
+# What a run directory holds, as `run_state` names it.
+RUN_STATES = ("finished", "failed", "interrupted", "incomplete", "running")
+
+
+def run_state(run_dir: Path) -> str:
+    """`finished`; `failed` (an error); `interrupted` (Ctrl-C or SIGTERM); `incomplete` (the
+    process died without a word, or a file is missing); or `running` (its process is alive)."""
+    status = read_status(run_dir)
+    state = status["status"]
+    if state == "finished":
+        return "finished" if (Path(run_dir) / "metrics.json").exists() else "incomplete"
+    if state == "failed":
+        return "interrupted" if status.get("error") in INTERRUPTIONS else "failed"
+    if state == "running" and "pid" in status and process_alive(status):
+        return "running"
+    return "incomplete"
 
 
 def start_run_dir(run_dir: Path) -> Path:
@@ -108,7 +161,7 @@ def start_run_dir(run_dir: Path) -> Path:
         )
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        mark_status(run_dir, "running", pid=os.getpid())
+        mark_status(run_dir, "running", **this_process())
     except OSError as exc:
         raise ArtifactError(f"cannot write to run directory {run_dir}: {exc.strerror}") from None
     return run_dir

@@ -28,12 +28,14 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
         return compose(config_name=config_name, overrides=overrides or [])
 
 
-def absolute_data_paths(cfg: DictConfig) -> None:
-    """Make data.path / data.root absolute: on the command line they are relative to where
-    it ran, and Hydra's job may run elsewhere."""
+def absolute_paths(cfg: DictConfig) -> None:
+    """Make data.path, data.root and trainer.resume_dir absolute: on the command line they are
+    relative to where it ran, and Hydra's job may run elsewhere."""
     for key in ("path", "root"):
         if cfg.data.get(key):
             cfg.data[key] = to_absolute_path(cfg.data[key])
+    if cfg.trainer.get("resume_dir"):
+        cfg.trainer.resume_dir = to_absolute_path(cfg.trainer.resume_dir)
 
 
 def config_error_line(exc: Exception, overrides: list[str]) -> str | None:

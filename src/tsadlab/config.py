@@ -174,6 +174,8 @@ class TrainerConfig:
     tensorboard: bool = False
     predict_batch_size: int = 1024
     verbose: int = 2
+    resume: bool = True
+    resume_dir: str | None = "outputs/.resume"
 
 
 @dataclass

@@ -26,7 +26,14 @@ from tsadlab.data.windows import model_windows, validation_split_at, window_span
 from tsadlab.detection import Detection, detect, evaluated_rows, is_oracle, threshold_params
 from tsadlab.errors import ConfigError, DataError, TsadlabError
 from tsadlab.metrics import EventCounts, detection_report
-from tsadlab.runtime import git_commit, load_keras, package_versions, seed_everything
+from tsadlab.resume import TrainingBackup
+from tsadlab.runtime import (
+    Terminated,
+    git_commit,
+    load_keras,
+    package_versions,
+    seed_everything,
+)
 from tsadlab.scoring import point_errors, point_scores, smooth_scores, window_errors
 from tsadlab.training import fit_model, fit_targets
 
@@ -124,10 +131,12 @@ def fit_configured_model(
     callbacks: list | None = None,
     epochs: int | None = None,
     initial_epoch: int = 0,
+    backup: TrainingBackup | None = None,
 ) -> pd.DataFrame:
     """Fit on the training windows, validating on their unshuffled tail, as configured.
 
-    `callbacks`, `epochs` and `initial_epoch` let a tuner add its own callbacks and budget.
+    `callbacks`, `epochs` and `initial_epoch` let a tuner add its own callbacks and budget;
+    a `backup` makes the training resumable.
     """
     x, y, at = windows.x_train, windows.y_train, windows.val_start
     validation = None
@@ -149,13 +158,16 @@ def fit_configured_model(
         verbose=t["verbose"],
         callbacks=callbacks,
         initial_epoch=initial_epoch,
+        backup=backup,
     )
 
 
-def train_model(s: dict, windows: Windows, run_dir: Path | None) -> tuple[Any, pd.DataFrame]:
-    """Build the configured model and fit it on the training windows."""
+def train_model(
+    s: dict, windows: Windows, run_dir: Path | None, backup: TrainingBackup | None = None
+) -> tuple[Any, pd.DataFrame]:
+    """Build the configured model and fit it on the training windows (resuming `backup`)."""
     model = build_configured_model(s, windows.x_train.shape[2])
-    return model, fit_configured_model(model, s, windows, run_dir)
+    return model, fit_configured_model(model, s, windows, run_dir, backup=backup)
 
 
 def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: dict) -> pd.DataFrame:
@@ -253,6 +265,8 @@ def failure_reason(exc: BaseException) -> str:
     """What status.json says about a failed run."""
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
+    if isinstance(exc, Terminated):
+        return "terminated"
     if isinstance(exc, TsadlabError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
@@ -360,7 +374,24 @@ def series_summary(metrics: dict) -> dict:
 
 
 def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> RunResult:
-    """Every stage for one series, into `run_dir`."""
+    """Every stage for one series, into `run_dir`; training resumes from the saved state of
+    an interrupted run of the same config and data, and that state is deleted at the end."""
+    backup = TrainingBackup.open(s, series.sha256, run_dir)
+    try:
+        result = run_series_stages(s, series, run_dir, timer, backup)
+    except BaseException:
+        if backup:
+            backup.release()
+        raise
+    if backup:
+        backup.discard()
+    return result
+
+
+def run_series_stages(
+    s: dict, series: Series, run_dir: Path, timer: StageTimer, backup: TrainingBackup | None
+) -> RunResult:
+    """The stages of `run_series`."""
     total_start = time.perf_counter()
     d = s["data"]
     log.info(
@@ -396,7 +427,7 @@ def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> Run
         s["model"]["target"],
     )
     with timer("train"):
-        model, history = train_model(s, windows, run_dir)
+        model, history = train_model(s, windows, run_dir, backup)
     with timer("score"):
         errors = predict_errors(model, windows, prepared, s)
         scores = align_errors(
@@ -451,6 +482,10 @@ def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> Run
     )
     if labeled:
         metrics["labeled"] = labeled
+    resumed = backup.resumed_from() if backup else None
+    if resumed:
+        metrics["training"]["resumed_from"] = resumed
+        artifacts.note_resumed(Path(resumed["run_dir"]), run_dir)
     artifacts.write_json(run_dir / "metrics.json", metrics)
     log.info("run finished in %.1f s: %s", timer.seconds["total"], run_dir)
     return RunResult(run_dir, metrics, frame, detection.events)

@@ -22,7 +22,7 @@ from tsadlab import artifacts
 from tsadlab.errors import ArtifactError, TsadlabError
 
 # What legitimately differs between two runs of the same config: time, versions, paths.
-VOLATILE_KEYS = {"timings_s", "total_seconds", "versions", "git_commit", "seconds"}
+VOLATILE_KEYS = {"timings_s", "total_seconds", "versions", "git_commit", "seconds", "resumed_from"}
 SKIPPED_FOLDERS = {"reruns", "evaluations", "figures", "tensorboard", ".hydra"}
 
 

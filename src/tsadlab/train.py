@@ -14,14 +14,15 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from tsadlab.cli import CONFIG_DIR, absolute_data_paths, run_hydra_app
+from tsadlab.cli import CONFIG_DIR, absolute_paths, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.pipeline import run
+from tsadlab.runtime import Terminated, sigterm_stops_the_run
 
 
 def train(cfg: DictConfig, run_dir: Path) -> float | None:
     """Run one training job; returns the best monitored loss (the sweep objective)."""
-    absolute_data_paths(cfg)
+    absolute_paths(cfg)
     result = run(cfg, run_dir)
     return result.metrics["training"]["best_monitor"]
 
@@ -31,7 +32,15 @@ def _hydra_main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     try:
-        return train(cfg, run_dir)
+        with sigterm_stops_the_run():
+            return train(cfg, run_dir)
+    except (KeyboardInterrupt, Terminated) as exc:
+        print(
+            f"{'terminated' if isinstance(exc, Terminated) else 'interrupted'}: {run_dir} is "
+            "marked interrupted; run the same command again to resume from the last epoch",
+            file=sys.stderr,
+        )
+        sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 143)
     except TsadlabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if hydra_cfg.mode == RunMode.MULTIRUN:

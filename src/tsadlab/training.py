@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from tsadlab.errors import ConfigError, TrainingError
+from tsadlab.resume import TrainingBackup
 
 
 def fit_targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -36,9 +37,11 @@ def fit_model(
     verbose: int = 2,
     callbacks: list | None = None,
     initial_epoch: int = 0,
+    backup: TrainingBackup | None = None,
 ) -> pd.DataFrame:
     """Train with early stopping on val_loss (loss without validation); stop with a clear error
-    if the loss becomes NaN or infinite. `callbacks` are added to the project's own."""
+    if the loss becomes NaN or infinite. `callbacks` are added to the project's own; with a
+    `backup`, training resumes from its saved state and saves its own after every epoch."""
     import keras
 
     if epochs < 1 or batch_size < 1 or patience < 0:
@@ -47,18 +50,23 @@ def fit_model(
             f"trainer.patience={patience} (need epochs >= 1, batch_size >= 1, patience >= 0)"
         )
     monitor = "val_loss" if validation is not None else "loss"
-    callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor=monitor,
-            patience=patience,
-            min_delta=min_delta,
-            mode="min",
-            restore_best_weights=restore_best_weights,
-            verbose=1 if verbose else 0,
-        ),
-        keras.callbacks.TerminateOnNaN(),
-        *(callbacks or []),
-    ]
+    earlier = backup.restore(model) if backup else pd.DataFrame()
+    if backup and backup.training_done(epochs):
+        if restore_best_weights and not backup.complete and backup.best_weights():
+            model.set_weights(backup.best_weights())
+        return _history_table(earlier, 0)
+    initial_epoch = backup.initial_epoch if backup else initial_epoch
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor=monitor,
+        patience=patience,
+        min_delta=min_delta,
+        mode="min",
+        restore_best_weights=restore_best_weights,
+        verbose=1 if verbose else 0,
+    )
+    callbacks = [early_stopping, keras.callbacks.TerminateOnNaN(), *(callbacks or [])]
+    if backup:
+        callbacks.append(backup.callback(early_stopping))
     if tensorboard_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
     history = model.fit(
@@ -72,8 +80,14 @@ def fit_model(
         callbacks=callbacks,
         verbose=verbose,
     )
-    table = pd.DataFrame(history.history)
-    table.insert(0, "epoch", np.arange(initial_epoch + 1, initial_epoch + len(table) + 1))
+    table = pd.concat([earlier, pd.DataFrame(history.history)], ignore_index=True)
+    return _history_table(table, initial_epoch - len(earlier))
+
+
+def _history_table(table: pd.DataFrame, first_epoch: int) -> pd.DataFrame:
+    """Per-epoch history with an `epoch` column counted from `first_epoch` + 1; checked finite."""
+    table = table.copy()
+    table.insert(0, "epoch", np.arange(first_epoch + 1, first_epoch + len(table) + 1))
     _check_finite(table)
     return table
 

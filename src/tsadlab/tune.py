@@ -17,7 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from tsadlab.cli import CONFIG_DIR, absolute_data_paths, run_hydra_app
+from tsadlab.cli import CONFIG_DIR, absolute_paths, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.pipeline import run, settings
 from tsadlab.runtime import load_keras
@@ -32,7 +32,7 @@ def tune(cfg: DictConfig, choices: dict[str, str] | None = None) -> "SearchResul
     from tsadlab.tuning.search import run_search
     from tsadlab.tuning.space import parse_space
 
-    absolute_data_paths(cfg)
+    absolute_paths(cfg)
     cfg.search.directory = to_absolute_path(cfg.search.directory)
     space = parse_space(cfg.search.space, cfg)
     s = settings(cfg)
