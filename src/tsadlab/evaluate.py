@@ -13,7 +13,7 @@ from hydra.types import RunMode
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from tsadlab.cli import CONFIG_DIR, run_hydra_app
+from tsadlab.cli import CONFIG_DIR, error_line, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.evaluation import Evaluation, evaluate_run
 from tsadlab.pipeline import settings
@@ -51,8 +51,8 @@ def _hydra_main(cfg: DictConfig) -> None:
         evaluation = evaluate_run(
             to_absolute_path(s["run_dir"]), s["threshold"], s["alignment"], s["name"]
         )
-    except TsadlabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (TsadlabError, OSError) as exc:
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         if HydraConfig.get().mode == RunMode.MULTIRUN:
             return
         sys.exit(1)

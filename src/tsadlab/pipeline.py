@@ -6,6 +6,7 @@ A data config naming several series (a NAB category) runs each into `series/<nam
 writes their aggregate (event counts micro-averaged, as the Orion benchmark does).
 """
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterator
@@ -292,7 +293,9 @@ def run(cfg: DictConfig | dict, run_dir: Path) -> RunResult:
         else:
             result = run_dataset(s, dataset, run_dir)
     except BaseException as exc:  # Ctrl-C too: a stopped run must not look unfinished-but-alive
-        artifacts.mark_status(run_dir, "failed", error=failure_reason(exc))
+        # on a full or vanished disk this may fail too; the original error is what to report
+        with contextlib.suppress(OSError):
+            artifacts.mark_status(run_dir, "failed", error=failure_reason(exc))
         raise
     artifacts.mark_status(run_dir, "finished")
     return result

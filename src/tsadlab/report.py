@@ -20,6 +20,7 @@ import pandas as pd
 import yaml
 
 from tsadlab import artifacts
+from tsadlab.cli import error_line
 from tsadlab.errors import ArtifactError, TsadlabError
 
 # Folders inside a run that hold parts of it, not runs of their own.
@@ -137,10 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out or Path("outputs/reports") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
         runs = report(args.paths, out)
-    except TsadlabError as exc:
-        sys.exit(f"error: {exc}")
-    except OSError as exc:
-        sys.exit(f"error: cannot write the report to {out}: {exc.strerror}")
+    except (TsadlabError, OSError) as exc:
+        sys.exit(f"error: {error_line(exc)}")
     print("\n".join(state_summary(runs)))
     print(f"wrote {out / 'runs.csv'}")
 

@@ -19,6 +19,7 @@ import pandas as pd
 import yaml
 
 from tsadlab import artifacts
+from tsadlab.cli import error_line
 from tsadlab.errors import ArtifactError, TsadlabError
 
 # What legitimately differs between two runs of the same config: time, versions, paths.
@@ -116,8 +117,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     try:
         into, differences = rerun(args.run_dir, args.into)
-    except TsadlabError as exc:
-        sys.exit(f"error: {exc}")
+    except (TsadlabError, OSError) as exc:
+        sys.exit(f"error: {error_line(exc)}")
     if differences:
         print(f"rerun {into} differs from {args.run_dir} in {len(differences)} places:")
         for line in differences:

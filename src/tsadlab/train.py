@@ -14,7 +14,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from tsadlab.cli import CONFIG_DIR, absolute_paths, run_hydra_app
+from tsadlab.cli import CONFIG_DIR, absolute_paths, error_line, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.pipeline import run
 from tsadlab.runtime import Terminated, sigterm_stops_the_run
@@ -41,8 +41,8 @@ def _hydra_main(cfg: DictConfig) -> float | None:
             file=sys.stderr,
         )
         sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 143)
-    except TsadlabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (TsadlabError, OSError) as exc:
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         if hydra_cfg.mode == RunMode.MULTIRUN:
             return None  # the job's run dir says failed; the rest of the sweep goes on
         sys.exit(1)

@@ -17,7 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.utils import to_absolute_path
 from omegaconf import DictConfig
 
-from tsadlab.cli import CONFIG_DIR, absolute_paths, run_hydra_app
+from tsadlab.cli import CONFIG_DIR, absolute_paths, error_line, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.pipeline import run, settings
 from tsadlab.runtime import load_keras
@@ -49,8 +49,8 @@ def _hydra_main(cfg: DictConfig) -> None:
     choices = dict(HydraConfig.get().runtime.choices)
     try:
         tune(cfg, {k: v for k, v in choices.items() if v is not None})
-    except TsadlabError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (TsadlabError, OSError) as exc:
+        print(f"error: {error_line(exc)}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         from tsadlab.tuning.search import distributed_role

@@ -20,6 +20,7 @@ import keras_tuner
 import pandas as pd
 import yaml
 from keras_tuner.engine.trial import Trial
+from keras_tuner.src import utils as keras_tuner_utils
 
 from tsadlab import artifacts, plots
 from tsadlab.errors import TsadlabError
@@ -31,15 +32,35 @@ log = logging.getLogger(__name__)
 # Search keys that may change without making earlier trials incomparable: a larger budget
 # continues the same search.
 BUDGET_KEYS = ("max_trials", "retrain_best", "directory", "max_consecutive_failed_trials")
+# Trainer keys that change neither a trial's model nor its objective.
+NOT_IN_PROJECT = ("verbose", "resume", "resume_dir")
 
 
 def project_name(settings: dict) -> str:
     """<search name>-<hash of everything the trials' objectives depend on>."""
     search = {k: v for k, v in settings["search"].items() if k not in BUDGET_KEYS}
-    trainer = {k: v for k, v in settings["trainer"].items() if k != "verbose"}
+    trainer = {k: v for k, v in settings["trainer"].items() if k not in NOT_IN_PROJECT}
     basis = {**settings, "search": search, "trainer": trainer}
     digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
     return f"{settings['search']['name']}-{digest[:10]}"
+
+
+_keras_tuner_save_json = keras_tuner_utils.save_json
+
+
+def save_json_atomically(path: str, obj: Any) -> str:
+    """KerasTuner's `save_json`, writing through a temporary file: its oracle.json,
+    tuner0.json and trial.json are rewritten after every trial, and a kill mid-write must
+    leave the previous file, not half of one (remote paths such as gs:// go to KerasTuner)."""
+    if "://" in str(path):
+        return _keras_tuner_save_json(path, obj)
+    text = json.dumps(obj)
+    artifacts.write_text(Path(path), text)
+    return text
+
+
+# Every KerasTuner state file (oracle, tuner, trial) is written by this one function.
+keras_tuner_utils.save_json = save_json_atomically
 
 
 def distributed_role() -> str | None:
