@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,19 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     """The config `tsadlab-train <overrides>` would run (`tsadlab-tune` with config_name=tune)."""
     register_configs()
     return cli.compose_config(overrides, config_name)
+
+
+def train_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`tsadlab-train <args>` in a new process, as a user runs it."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(
+        [sys.executable, "-m", "tsadlab.train", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd,
+    )
 
 
 @pytest.fixture(autouse=True, scope="session")

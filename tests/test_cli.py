@@ -2,27 +2,12 @@
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY
+from conftest import TINY, train_cli
 
 from tsadlab import artifacts
-
-
-def train_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run(
-        [sys.executable, "-m", "tsadlab.train", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        cwd=cwd,
-    )
 
 
 def test_cli_run_with_overrides(tmp_path):

@@ -6,27 +6,14 @@ import hashlib
 import json
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY, compose_config
+from conftest import TINY, compose_config, train_cli
 
 from tsadlab import artifacts, cli
 from tsadlab.pipeline import run
-
-
-def train_cli(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run(
-        [sys.executable, "-m", "tsadlab.train", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
 
 
 def disk_full_after_start(monkeypatch, also_status: bool) -> None:
