@@ -50,6 +50,9 @@ def test_joblib_sweep_runs_jobs_in_parallel_and_a_failed_job_does_not_stop_it(tm
     assert "fewer than one window span" in jobs.loc[2, "error"]
     assert jobs.loc[:1, "best_monitor"].notna().all()
     assert "data.window=500" in jobs.loc[2, "overrides"]
+    # each job wrote its own results into its own directory
+    windows = [json.loads((tmp_path / j / "metrics.json").read_text()) for j in ("0", "1")]
+    assert [m["sizes"]["window"] for m in windows] == [8, 10]
 
 
 @pytest.mark.slow

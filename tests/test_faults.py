@@ -143,20 +143,3 @@ def test_kerastuner_state_files_are_replaced_whole(tmp_path):
     assert json.loads(path.read_text())["trial_id"] == "01"
     assert [p.name for p in tmp_path.iterdir()] == ["trial.json"]
     assert search.keras_tuner_utils.save_json is search.save_json_atomically
-
-
-def test_parallel_sweep_jobs_write_only_their_own_directories(tmp_path):
-    done = train_cli(
-        "-m",
-        *TINY,
-        "seed=0,1,2",
-        "hydra/launcher=joblib",
-        "hydra.launcher.n_jobs=3",
-        f"hydra.sweep.dir={tmp_path}",
-    )
-    assert done.returncode == 0, done.stderr
-    jobs = pd.read_csv(tmp_path / "jobs.csv")
-    assert list(jobs["status"]) == ["finished"] * 3
-    seeds = [json.loads((tmp_path / str(i) / "metrics.json").read_text())["seed"] for i in range(3)]
-    assert seeds == [0, 1, 2]
-    assert len({artifacts.read_status(tmp_path / str(i))["pid"] for i in range(3)}) == 3

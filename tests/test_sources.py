@@ -46,7 +46,11 @@ GOOD = "ts,value\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n2020-01-04,4\n"
             {},
             "Expected 2 fields in line 3.*decimal point",
         ),
-        ("ts;value\n2020-01-01;1\n", {}, "column 'ts' not found .*available columns: ts;value"),
+        (
+            "ts;value\n2020-01-01;1\n",
+            {},
+            "header of .* looks separated by ';'; tsadlab reads comma-separated",
+        ),
         (
             "ts,value\n2020-01-01,1\n2020-01-02,\n2020-01-03,inf\n",
             {},
@@ -58,7 +62,7 @@ GOOD = "ts,value\n2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n2020-01-04,4\n"
         (
             "ts,value,l\n2020-01-01,1,0\n2020-01-02,2,2\n",
             {"label_column": "l"},
-            "must be 0 or 1; line 3 holds '2'",
+            "must be 0 or 1; line 3 \\(first: '2'\\)",
         ),
     ],
 )

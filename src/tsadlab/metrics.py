@@ -44,7 +44,11 @@ def _prf(tp: float, fp: float, fn: float) -> dict[str, float]:
 
 
 def _check(labels: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    labels = np.asarray(labels).astype(bool)
+    raw = np.asarray(labels)
+    if raw.dtype != bool and not np.isin(raw, (0, 1)).all():
+        bad = raw[~np.isin(raw, (0, 1))].ravel()[0]
+        raise DataError(f"labels must be 0 or 1 (or bool); received {bad!r}")
+    labels = raw.astype(bool)
     if labels.shape != np.shape(other):
         raise DataError(f"labels {labels.shape} and predictions {np.shape(other)} differ in shape")
     return labels, np.asarray(other)

@@ -285,6 +285,11 @@ def run(cfg: DictConfig | dict, run_dir: Path) -> RunResult:
                 f"a finished run instead: tsadlab-evaluate run_dir=... "
                 f"threshold={s['threshold']['name']}"
             )
+        if s["trainer"]["predict_batch_size"] < 1:  # checked now, not after the training
+            raise ConfigError(
+                f"Received: trainer.predict_batch_size={s['trainer']['predict_batch_size']} "
+                "(must be >= 1)"
+            )
         timer = StageTimer()
         with timer("load"):
             dataset = load_dataset(s["data"])

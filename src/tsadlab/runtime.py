@@ -58,6 +58,8 @@ def load_keras(backend: str) -> ModuleType:
 
 def seed_everything(keras: ModuleType, seed: int) -> None:
     """Seed Python, numpy and the backend; make TensorFlow's kernels deterministic."""
+    if not 0 <= seed < 2**32:
+        raise ConfigError(f"Received: seed={seed} (must be in [0, 2**32))")
     keras.utils.set_random_seed(seed)
     if keras.config.backend() == "tensorflow":
         import tensorflow as tf

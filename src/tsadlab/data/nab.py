@@ -82,14 +82,47 @@ def load_nab(
         duplicates=duplicates,
         name=series.removesuffix(".csv").replace("/", "__"),
     )
-    return replace(loaded, labels=window_labels(loaded.timestamps, windows[series]))
+    labels = window_labels(loaded.timestamps, windows[series], series)
+    return replace(loaded, labels=labels)
 
 
-def window_labels(timestamps: pd.DatetimeIndex, windows: list[list[str]]) -> np.ndarray:
-    """1 for every timestamp inside any [start, end] window (ends included), else 0."""
+def window_labels(
+    timestamps: pd.DatetimeIndex, windows: list[list[str]], series: str = "series"
+) -> np.ndarray:
+    """1 for every timestamp inside any [start, end] window (ends included), else 0.
+
+    A window that covers no row (outside the series, or past `data.rows`) labels nothing and
+    is logged; a window that is not [start, end] with start <= end is an error.
+    """
     labels = np.zeros(len(timestamps), dtype=np.int8)
-    for start, end in windows:
-        first = timestamps.searchsorted(pd.Timestamp(start), side="left")
-        last = timestamps.searchsorted(pd.Timestamp(end), side="right")
+    outside = []
+    for window in windows:
+        start, end = _window_bounds(window, series)
+        first = timestamps.searchsorted(start, side="left")
+        last = timestamps.searchsorted(end, side="right")
+        if first >= last:
+            outside.append(window)
         labels[first:last] = 1
+    if outside:
+        log.warning(
+            "%s: %d label window(s) cover no row of the series (%s .. %s), e.g. %s",
+            series,
+            len(outside),
+            timestamps[0],
+            timestamps[-1],
+            outside[0],
+        )
     return labels
+
+
+def _window_bounds(window: object, series: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    where = f"label window {window!r} of {series} in {WINDOWS_FILE}"
+    if not isinstance(window, list | tuple) or len(window) != 2:
+        raise DataError(f"{where} must be [start, end]")
+    try:
+        start, end = (pd.Timestamp(str(t)) for t in window)
+    except ValueError:
+        raise DataError(f"{where}: start and end must be timestamps") from None
+    if pd.isna(start) or pd.isna(end) or start > end:
+        raise DataError(f"{where}: start must be a timestamp no later than end")
+    return start, end

@@ -167,21 +167,25 @@ def prepare(
     """Transform, split chronologically, and scale with statistics of the training part only."""
     # The transform only looks backwards one step, so applying it before the split uses no
     # future data and keeps the first test row's difference instead of losing it.
-    transformed = apply_transform(series.values, transform, series.columns)
-    drop = len(series.values) - len(transformed)
-    timestamps = series.timestamps[drop:]
-    raw = series.values[drop:]
-    labels = None if series.labels is None else series.labels[drop:]
-    n_train = train_size(timestamps, train_fraction, test_start)
-    _check_not_constant(transformed[:n_train], series.columns, transform)
-    fitted = make_scaler(scaler, scaler_range)
-    if fitted is not None:
-        fitted.fit(transformed[:n_train])
-        transformed = fitted.transform(transformed)
+    with np.errstate(all="ignore"):  # overflow is reported below, naming the column
+        transformed = apply_transform(series.values, transform, series.columns)
+        drop = len(series.values) - len(transformed)
+        timestamps = series.timestamps[drop:]
+        raw = series.values[drop:]
+        labels = None if series.labels is None else series.labels[drop:]
+        n_train = train_size(timestamps, train_fraction, test_start)
+        _check_not_constant(transformed[:n_train], series.columns, transform)
+        fitted = make_scaler(scaler, scaler_range)
+        if fitted is not None:
+            fitted.fit(transformed[:n_train])
+            transformed = fitted.transform(transformed)
+        model_input = transformed.astype(np.float32)
+        steps = f"transform {transform}, scaler {scaler}"
+        _check_model_input(model_input, n_train, raw, series.columns, steps)
     return PreparedSeries(
         timestamps=timestamps,
         raw=raw,
-        model_input=transformed.astype(np.float32),
+        model_input=model_input,
         labels=labels,
         n_train=n_train,
         scaler=fitted,
@@ -199,3 +203,26 @@ def _check_not_constant(train: np.ndarray, columns: tuple[str, ...], transform: 
             f"column '{name}' is constant{after} over the training part ({train[0, flat][0]:g}); "
             "a reconstruction model has nothing to learn from it"
         )
+
+
+# A training part whose scaled float32 values span less than this is a constant to the model.
+MIN_SCALED_SPREAD = 1e-6
+
+
+def _check_model_input(
+    model_input: np.ndarray, n_train: int, raw: np.ndarray, columns: tuple[str, ...], steps: str
+) -> None:
+    """Values too large to scale (overflow to inf) or too small to differ once scaled
+    (scikit-learn's scalers leave a near-zero spread unscaled) would train on nonsense."""
+    for j in range(model_input.shape[1]):
+        name = columns[j] if columns else str(j)
+        if not np.isfinite(model_input[:, j]).all():
+            raise DataError(
+                f"column '{name}' is too large to model: largest |value| "
+                f"{np.abs(raw[:, j]).max():g} overflows after {steps}; rescale the data"
+            )
+        if np.ptp(model_input[:n_train, j]) < MIN_SCALED_SPREAD:
+            raise DataError(
+                f"column '{name}' varies by only {np.ptp(raw[:n_train, j]):g} over the "
+                f"training part; after {steps} the model sees a constant (rescale the data)"
+            )

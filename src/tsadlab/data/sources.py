@@ -1,12 +1,15 @@
 """Data sources: each turns a setting into a validated `Series` (timestamps, values, labels)."""
 
+import csv
 import difflib
 import hashlib
+import warnings
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.api import guess_datetime_format
 
 from tsadlab.data.series import Series
 from tsadlab.errors import DataError
@@ -15,6 +18,8 @@ SP500_FILE = "sp500_close.csv"
 SP500_TUTORIAL_ROWS = 8192
 MISSING_POLICIES = ("error", "ffill", "interpolate", "drop")
 DUPLICATE_POLICIES = ("error", "mean", "first", "last")
+# data.time_format values for numeric times: seconds or milliseconds since 1970-01-01 UTC.
+UNIX_UNITS = {"unix_s": "s", "unix_ms": "ms"}
 
 
 def sp500_path() -> Path:
@@ -101,7 +106,12 @@ def _read_frame(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"data path is not a file: {path} (set data.path to a CSV file)")
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            # index_col=False: a row with an extra field must not turn column 1 into an index
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", index_col=False
+            )
     except pd.errors.EmptyDataError:
         raise DataError(f"data file is empty: {path} (expected a header line and rows)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -110,10 +120,32 @@ def _read_frame(path: Path) -> pd.DataFrame:
             f"cannot parse {path} as CSV: {first} (expected comma-separated columns and '.' "
             "as decimal point)"
         ) from None
+    other = [d for d in ";\t|" if len(frame.columns) == 1 and d in str(frame.columns[0])]
+    if other:
+        raise DataError(
+            f"the header of {path} looks separated by {other[0]!r}; tsadlab reads "
+            "comma-separated files with '.' as decimal point (convert the file)"
+        )
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        raise DataError(
+            f"line {_longer_line(path)} of {path} has more fields than its header "
+            "(every row needs one value per header column)"
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise DataError(f"data file has a header but no rows: {path}")
     return frame
+
+
+def _longer_line(path: Path) -> int | str:
+    """The first file line with more fields than the header."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        rows = csv.reader(handle)
+        width = len(next(rows, []))
+        for row in rows:
+            if len(row) > width:
+                return rows.line_num
+    return "?"
 
 
 def _require_column(frame: pd.DataFrame, column: str, path: Path) -> None:
@@ -130,19 +162,79 @@ def _require_column(frame: pd.DataFrame, column: str, path: Path) -> None:
 def _parse_timestamps(
     column: pd.Series, time_format: str | None, path: Path, name: str
 ) -> pd.DatetimeIndex:
+    """Timestamps in the given format, else in the one format that fits every row; times with
+    a UTC offset or zone become UTC (offsets may differ between rows, as across DST)."""
     text = column.str.strip()
-    try:
-        parsed = pd.to_datetime(text, format=time_format, errors="coerce")
-    except (ValueError, TypeError) as exc:
-        raise DataError(f"cannot parse column '{name}' of {path} as timestamps: {exc}") from None
-    bad = np.flatnonzero(parsed.isna().to_numpy())
+    if time_format in UNIX_UNITS:
+        return _parse_unix(text, time_format, path, name)
+    formats = [time_format] if time_format else _candidate_formats(text.iloc[0])
+    parsed = {fmt: _to_datetime(text, fmt, path, name) for fmt in formats}
+    complete = {fmt: p for fmt, p in parsed.items() if not p.isna().any()}
+    if len(complete) > 1:  # day and month both <= 12 in every row
+        complete = {fmt: p for fmt, p in complete.items() if p.is_monotonic_increasing}
+        if len(complete) != 1:
+            raise DataError(
+                f"ambiguous dates in column '{name}' of {path}: '{text.iloc[0]}' reads as "
+                f"{' or as '.join(formats)} (set data.time_format to the one meant)"
+            )
+    result = next(iter(complete.values()), parsed[formats[0]])
+    bad = np.flatnonzero(result.isna().to_numpy())
     if len(bad):
         fmt = f"format '{time_format}'" if time_format else "one consistent date format"
         raise DataError(
             f"unparseable timestamps in column '{name}' of {path} at line {_lines(bad)} "
             f"(first: '{text.iloc[bad[0]]}'; expected {fmt}, set data.time_format)"
         )
-    return pd.DatetimeIndex(parsed)
+    index = pd.DatetimeIndex(result)
+    return index.tz_convert("UTC").tz_localize(None) if index.tz is not None else index
+
+
+def _candidate_formats(first: str) -> list[str | None]:
+    """Formats the first timestamp may be in: month-first and day-first where both read it
+    (01/02/2020); [None] lets pandas infer when neither guess works."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        month_first = guess_datetime_format(first)
+        day_first = guess_datetime_format(first, dayfirst=True)
+    if month_first and month_first.startswith("%Y"):
+        return [month_first]  # year first: ISO order, never day-first
+    formats = list(dict.fromkeys(f for f in (month_first, day_first) if f))
+    return formats or [None]
+
+
+def _to_datetime(text: pd.Series, fmt: str | None, path: Path, name: str) -> pd.Series:
+    """pd.to_datetime with unparseable values as NaT; mixed UTC offsets converted to UTC."""
+    with warnings.catch_warnings():
+        # tsadlab reports unparseable rows itself, with their lines
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            try:
+                return pd.to_datetime(text, format=fmt, errors="coerce")
+            except ValueError as exc:
+                if "timezone" not in str(exc).lower():
+                    raise
+                return pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                f"cannot parse column '{name}' of {path} as timestamps: {exc}"
+            ) from None
+
+
+def _parse_unix(text: pd.Series, unit_name: str, path: Path, name: str) -> pd.DatetimeIndex:
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad = np.flatnonzero(numbers.isna().to_numpy())
+    if len(bad):
+        raise DataError(
+            f"column '{name}' of {path} holds '{text.iloc[bad[0]]}' at line {_lines(bad)} "
+            f"(data.time_format={unit_name} expects numbers)"
+        )
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(numbers, unit=UNIX_UNITS[unit_name]))
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        raise DataError(
+            f"column '{name}' of {path} holds times outside 1677..2262 for "
+            f"data.time_format={unit_name}"
+        ) from None
 
 
 def _parse_numeric(column: pd.Series, path: Path, name: str) -> np.ndarray:
@@ -159,12 +251,12 @@ def _parse_numeric(column: pd.Series, path: Path, name: str) -> np.ndarray:
 
 
 def _parse_labels(column: pd.Series, path: Path, name: str) -> np.ndarray:
-    numbers = _parse_numeric(column, path, name)
+    numbers = pd.to_numeric(column.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(~np.isin(numbers, [0.0, 1.0]))
     if len(bad):
         raise DataError(
             f"labels in column '{name}' of {path} must be 0 or 1; line {_lines(bad)} "
-            f"holds '{column.iloc[bad[0]]}'"
+            f"(first: '{column.iloc[bad[0]]}')"
         )
     return numbers.astype(np.int8)
 

@@ -39,6 +39,7 @@ def model_windows(
     values: np.ndarray, window: int, target: str, stride: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and fit targets: (x, x) for reconstruction; (x, next row) for `next`."""
+    check_window(window, stride)
     span = window_span(window, target)
     count = window_count(len(values), span, stride)
     if count == 0:

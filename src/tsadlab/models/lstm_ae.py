@@ -38,8 +38,18 @@ def build_lstm_ae(
         ]
     layers.append(keras.layers.TimeDistributed(keras.layers.Dense(n_features), name="output"))
     model = keras.Sequential(layers, name="lstm_ae")
-    model.compile(loss=loss, optimizer=_optimizer(optimizer, learning_rate))
+    model.compile(loss=_loss(loss), optimizer=_optimizer(optimizer, learning_rate))
     return model
+
+
+def _loss(name: str) -> keras.losses.Loss | str:
+    try:
+        keras.losses.get(name)
+    except ValueError:
+        raise ConfigError(
+            f"Received: model.loss={name} (must be a Keras loss such as mae, mse, huber)"
+        ) from None
+    return name
 
 
 def _optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
