@@ -202,7 +202,9 @@ def test_non_finite_loss_stops_the_run_with_a_clear_error(tmp_path):
     pd.DataFrame({"timestamp": timestamps, "value": values}).to_csv(path, index=False)
     run_dir = tmp_path / "run"
     overrides = [*TINY, "data=csv", f"data.path={path}", "data.rows=null", "data.scaler=none"]
+    overrides.append(f"trainer.resume_dir={tmp_path / 'resume'}")
     with pytest.raises(TrainingError, match="training loss became inf at epoch 1; usual causes"):
         run(compose_config(overrides), run_dir)
     assert artifacts.read_status(run_dir)["status"] == "failed"
     assert not (run_dir / "metrics.json").exists()
+    assert list((tmp_path / "resume").iterdir()) == []  # nothing to resume: it would fail again

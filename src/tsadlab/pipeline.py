@@ -25,7 +25,7 @@ from tsadlab.data.prepare import PreparedSeries, prepare, scaler_json
 from tsadlab.data.series import Series
 from tsadlab.data.windows import model_windows, validation_split_at, window_span
 from tsadlab.detection import Detection, detect, evaluated_rows, is_oracle, threshold_params
-from tsadlab.errors import ConfigError, DataError, TsadlabError
+from tsadlab.errors import ConfigError, DataError, TrainingError, TsadlabError
 from tsadlab.metrics import EventCounts, detection_report
 from tsadlab.resume import TrainingBackup
 from tsadlab.runtime import (
@@ -387,8 +387,10 @@ def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> Run
     backup = TrainingBackup.open(s, series.sha256, run_dir)
     try:
         result = run_series_stages(s, series, run_dir, timer, backup)
-    except BaseException:
-        if backup:
+    except BaseException as exc:
+        if backup and isinstance(exc, TrainingError):
+            backup.discard()  # NaN loss: the same command would only fail the same way
+        elif backup:
             backup.release()
         raise
     if backup:
