@@ -78,6 +78,27 @@ def test_resumed_run_equals_the_uninterrupted_run(tmp_path, monkeypatch, extra, 
     assert list((tmp_path / "resume").iterdir()) == []  # the state is gone once finished
 
 
+def test_a_run_stopped_after_training_does_not_train_again(tmp_path, monkeypatch):
+    whole = run(compose_config(overrides(tmp_path)), tmp_path / "whole")
+    with monkeypatch.context() as patch:
+
+        def stop(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        patch.setattr(pipeline, "predict_errors", stop)  # Ctrl-C right after training
+        with pytest.raises(KeyboardInterrupt):
+            run(compose_config(overrides(tmp_path)), tmp_path / "cut")
+    with monkeypatch.context() as patch:
+        patch.setattr(keras.Model, "fit", lambda *a, **k: pytest.fail("trained again"))
+        resumed = run(compose_config(overrides(tmp_path)), tmp_path / "resumed")
+    assert resumed.metrics["training"]["resumed_from"]["epoch"] == 6
+    for table in ("history.csv", "scores.csv"):
+        pd.testing.assert_frame_equal(
+            pd.read_csv(tmp_path / "whole" / table), pd.read_csv(tmp_path / "resumed" / table)
+        )
+    assert whole.metrics["training"]["epochs_run"] == 6
+
+
 def test_a_different_config_does_not_resume(tmp_path, monkeypatch):
     with monkeypatch.context() as patch:
         interrupt_training_at(patch, 2)
