@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import TINY, compose_config
 from hypothesis import HealthCheck, event, given, settings
@@ -95,10 +96,9 @@ def csv_files(draw):
     text = ("\ufeff" if draw(st.booleans()) else "") + "\n".join(lines) + "\n"
     if mutation != "none" or delimiter != ",":
         return text, None
-    if kind == "offset":
-        times = [(t - o).replace(tzinfo=None) for t, o in zip(local, offsets, strict=True)]
-    else:
-        times = [dt.datetime.strptime(s, TIME_FORMATS[kind]) for s in stamps]
+    times = [dt.datetime.strptime(s, TIME_FORMATS[kind]) for s in stamps]
+    if kind == "offset":  # read as UTC
+        times = [t.astimezone(dt.UTC).replace(tzinfo=None) for t in times]
     expected = {
         "times": times,
         "values": [parse_value(v) for v in values],
@@ -167,6 +167,10 @@ def test_unix_times(write_csv, unit, text):
     )
 
 
+def pd_index(n: int) -> pd.DatetimeIndex:
+    return pd.date_range("2020-01-01", periods=n, freq="D")
+
+
 SERIES_VALUES = st.one_of(
     st.floats(-1e6, 1e6),
     st.sampled_from([0.0, -1.0, 1e-300, 1e300, -1e308, 5.0]),
@@ -205,12 +209,6 @@ def test_preparation_gives_usable_model_input_or_one_line(values, transform, sca
     if scaler == "standard":  # fitted on the training part only
         train = x[: prepared.n_train].astype(np.float64)
         np.testing.assert_allclose(train.mean(axis=0), 0, atol=1e-3)
-
-
-def pd_index(n: int):
-    import pandas as pd
-
-    return pd.date_range("2020-01-01", periods=n, freq="D")
 
 
 @settings(max_examples=200, deadline=None)

@@ -52,8 +52,10 @@ def fit_model(
     monitor = "val_loss" if validation is not None else "loss"
     earlier = backup.restore(model) if backup else pd.DataFrame()
     if backup and backup.training_done(epochs):
-        if restore_best_weights and not backup.complete and backup.best_weights():
-            model.set_weights(backup.best_weights())
+        # early stopping's end-of-training restore had not run yet when the state was saved
+        best = backup.best_weights() if restore_best_weights and not backup.complete else None
+        if best:
+            model.set_weights(best)
         return _history_table(earlier, 0)
     initial_epoch = backup.initial_epoch if backup else initial_epoch
     early_stopping = keras.callbacks.EarlyStopping(

@@ -207,17 +207,15 @@ def _to_datetime(text: pd.Series, fmt: str | None, path: Path, name: str) -> pd.
     with warnings.catch_warnings():
         # tsadlab reports unparseable rows itself, with their lines
         warnings.simplefilter("ignore", UserWarning)
-        try:
+        for utc in (False, True):
             try:
-                return pd.to_datetime(text, format=fmt, errors="coerce")
-            except ValueError as exc:
-                if "timezone" not in str(exc).lower():
-                    raise
-                return pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-        except (ValueError, TypeError) as exc:
-            raise DataError(
-                f"cannot parse column '{name}' of {path} as timestamps: {exc}"
-            ) from None
+                return pd.to_datetime(text, format=fmt, errors="coerce", utc=utc)
+            except (ValueError, TypeError) as exc:
+                if utc or "timezone" not in str(exc).lower():
+                    raise DataError(
+                        f"cannot parse column '{name}' of {path} as timestamps: {exc}"
+                    ) from None
+    raise AssertionError("unreachable")
 
 
 def _parse_unix(text: pd.Series, unit_name: str, path: Path, name: str) -> pd.DatetimeIndex:
