@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import TINY, compose_config
+from omegaconf import OmegaConf
 
 from tsadlab import artifacts
 from tsadlab.data.dataset import load_dataset
@@ -208,3 +209,19 @@ def test_non_finite_loss_stops_the_run_with_a_clear_error(tmp_path):
     assert artifacts.read_status(run_dir)["status"] == "failed"
     assert not (run_dir / "metrics.json").exists()
     assert list((tmp_path / "resume").iterdir()) == []  # nothing to resume: it would fail again
+
+
+@pytest.mark.parametrize("model", ["gru_ae", "conv_ae", "dense_ae", "lstm_vae"])
+def test_every_model_of_the_zoo_runs_end_to_end(tmp_path, model):
+    small = {
+        "gru_ae": ["model.encoder_units=[4]", "model.decoder_units=[4]"],
+        "conv_ae": ["model.filters=[4,2]", "model.kernel_size=3"],
+        "dense_ae": ["model.encoder_units=[8,2]", "model.decoder_units=[8]"],
+        "lstm_vae": ["model.encoder_units=[4]", "model.decoder_units=[4]", "model.latent_dim=2"],
+    }
+    overrides = [*TINY[2:], f"model={model}", *small[model], "trainer.epochs=1"]
+    result = run(compose_config(overrides), tmp_path / model)
+    assert artifacts.read_status(tmp_path / model)["status"] == "finished"
+    assert result.scores.loc[result.scores.split == "test", "score"].notna().any()
+    saved = OmegaConf.load(tmp_path / model / "config.yaml")
+    assert saved.model.name == model

@@ -152,14 +152,48 @@ class ModelConfig:
 
 
 @dataclass
-class LstmAeConfig(ModelConfig):
+class CompiledModelConfig(ModelConfig):
+    """Keys of every Keras model: its loss and optimizer."""
+
+    loss: str = "mae"
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+
+
+@dataclass
+class LstmAeConfig(CompiledModelConfig):
     name: str = "lstm_ae"
     encoder_units: list[int] = field(default_factory=lambda: [128])
     decoder_units: list[int] = field(default_factory=lambda: [128])
     dropout: float = 0.2
-    loss: str = "mae"
-    optimizer: str = "adam"
-    learning_rate: float = 0.001
+
+
+@dataclass
+class GruAeConfig(LstmAeConfig):
+    name: str = "gru_ae"
+
+
+@dataclass
+class ConvAeConfig(CompiledModelConfig):
+    name: str = "conv_ae"
+    filters: list[int] = field(default_factory=lambda: [32, 16])
+    kernel_size: int = 7
+    dropout: float = 0.2
+
+
+@dataclass
+class DenseAeConfig(CompiledModelConfig):
+    name: str = "dense_ae"
+    encoder_units: list[int] = field(default_factory=lambda: [64, 16])
+    decoder_units: list[int] = field(default_factory=lambda: [64])
+    dropout: float = 0.0
+
+
+@dataclass
+class LstmVaeConfig(LstmAeConfig):
+    name: str = "lstm_vae"
+    latent_dim: int = 16
+    kl_weight: float = 0.01
 
 
 @dataclass
@@ -330,6 +364,10 @@ def register_configs() -> None:
     cs.store(group="data", name="base_nab", node=NabDataConfig)
     cs.store(group="data", name="base_synthetic", node=SyntheticDataConfig)
     cs.store(group="model", name="base_lstm_ae", node=LstmAeConfig)
+    cs.store(group="model", name="base_gru_ae", node=GruAeConfig)
+    cs.store(group="model", name="base_conv_ae", node=ConvAeConfig)
+    cs.store(group="model", name="base_dense_ae", node=DenseAeConfig)
+    cs.store(group="model", name="base_lstm_vae", node=LstmVaeConfig)
     cs.store(group="trainer", name="base_trainer", node=TrainerConfig)
     cs.store(group="threshold", name="base_fixed", node=FixedThresholdConfig)
     cs.store(group="threshold", name="base_quantile", node=QuantileThresholdConfig)

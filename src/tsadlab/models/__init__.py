@@ -11,7 +11,11 @@ from typing import Any
 from tsadlab.errors import ConfigError
 
 MODELS: dict[str, str] = {
-    "lstm_ae": "tsadlab.models.lstm_ae:build_lstm_ae",
+    "lstm_ae": "tsadlab.models.recurrent:build_lstm_ae",
+    "gru_ae": "tsadlab.models.recurrent:build_gru_ae",
+    "conv_ae": "tsadlab.models.conv:build_conv_ae",
+    "dense_ae": "tsadlab.models.dense:build_dense_ae",
+    "lstm_vae": "tsadlab.models.vae:build_lstm_vae",
 }
 
 

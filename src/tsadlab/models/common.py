@@ -1,0 +1,53 @@
+"""What every builder shares: checking sizes and compiling with a named loss and optimizer."""
+
+from collections.abc import Sequence
+
+import keras
+
+from tsadlab.errors import ConfigError
+
+
+def check_shape(window: int, n_features: int) -> None:
+    """A window of at least 2 steps and at least one feature."""
+    if window < 2 or n_features < 1:
+        raise ConfigError(f"Received: window={window}, n_features={n_features} (need >= 2, >= 1)")
+
+
+def check_sizes(key: str, sizes: Sequence[int]) -> list[int]:
+    """`sizes` as ints: a non-empty list of positive layer sizes for `model.<key>`."""
+    if len(sizes) == 0 or any(int(u) < 1 for u in sizes):
+        raise ConfigError(
+            f"Received: model.{key}={list(sizes)} (must be a non-empty list of positive ints)"
+        )
+    return [int(u) for u in sizes]
+
+
+def check_dropout(dropout: float) -> None:
+    """Dropout in [0, 1)."""
+    if not 0.0 <= dropout < 1.0:
+        raise ConfigError(f"Received: model.dropout={dropout} (must be in [0, 1))")
+
+
+def compile_model(
+    model: keras.Model, loss: str, optimizer: str, learning_rate: float
+) -> keras.Model:
+    """Compile with Keras' loss and optimizer of these names; a bad name is one line."""
+    if not learning_rate > 0:
+        raise ConfigError(f"Received: model.learning_rate={learning_rate} (must be > 0)")
+    try:
+        keras.losses.get(loss)
+    except ValueError:
+        raise ConfigError(
+            f"Received: model.loss={loss} (must be a Keras loss such as mae, mse, huber)"
+        ) from None
+    try:
+        chosen = keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": learning_rate}}
+        )
+    except ValueError:
+        raise ConfigError(
+            f"Received: model.optimizer={optimizer} "
+            "(must be a Keras optimizer such as adam, rmsprop, sgd)"
+        ) from None
+    model.compile(loss=loss, optimizer=chosen)
+    return model
