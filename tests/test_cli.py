@@ -137,7 +137,7 @@ def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
         (
             "model.encoder_unit=[4]",
             "error: unknown config key 'model.encoder_unit'; valid keys "
-            "of model: name, target, encoder_units",
+            "of model: name, target, loss, optimizer, learning_rate, encoder_units",
         ),
         ("model.encoder_unit=[4]", "did you mean 'encoder_units'?"),
         (

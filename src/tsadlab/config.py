@@ -197,6 +197,24 @@ class LstmVaeConfig(LstmAeConfig):
 
 
 @dataclass
+class IsolationForestConfig(ModelConfig):
+    name: str = "isolation_forest"
+    n_estimators: int = 100
+    max_samples: int = 256
+
+
+@dataclass
+class RollingZScoreConfig(ModelConfig):
+    name: str = "rolling_zscore"
+    robust: bool = False
+
+
+@dataclass
+class RandomScoreConfig(ModelConfig):
+    name: str = "random_score"
+
+
+@dataclass
 class TrainerConfig:
     epochs: int = 50
     batch_size: int = 32
@@ -368,6 +386,9 @@ def register_configs() -> None:
     cs.store(group="model", name="base_conv_ae", node=ConvAeConfig)
     cs.store(group="model", name="base_dense_ae", node=DenseAeConfig)
     cs.store(group="model", name="base_lstm_vae", node=LstmVaeConfig)
+    cs.store(group="model", name="base_isolation_forest", node=IsolationForestConfig)
+    cs.store(group="model", name="base_rolling_zscore", node=RollingZScoreConfig)
+    cs.store(group="model", name="base_random_score", node=RandomScoreConfig)
     cs.store(group="trainer", name="base_trainer", node=TrainerConfig)
     cs.store(group="threshold", name="base_fixed", node=FixedThresholdConfig)
     cs.store(group="threshold", name="base_quantile", node=QuantileThresholdConfig)

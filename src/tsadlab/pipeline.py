@@ -27,6 +27,8 @@ from tsadlab.data.windows import model_windows, validation_split_at, window_span
 from tsadlab.detection import Detection, detect, evaluated_rows, is_oracle, threshold_params
 from tsadlab.errors import ConfigError, DataError, TrainingError, TsadlabError
 from tsadlab.metrics import EventCounts, detection_report
+from tsadlab.models import is_baseline
+from tsadlab.models.baselines import WindowDetector
 from tsadlab.resume import TrainingBackup
 from tsadlab.runtime import (
     Terminated,
@@ -111,14 +113,28 @@ def row_splits(n_rows: int, n_train: int, windows: Windows, stride: int) -> np.n
 
 
 def build_configured_model(s: dict, n_features: int) -> Any:
-    """The configured model, built and compiled on a fresh Keras session with the run's seed."""
+    """The configured model, built and compiled on a fresh Keras session with the run's seed
+    (a baseline detector gets the seed as a parameter)."""
     from tsadlab.models import build_model
 
+    model_cfg = {k: v for k, v in s["model"].items() if k not in ("name", "target")}
+    if is_baseline(s["model"]["name"]):
+        if s["model"]["target"] != "reconstruction":
+            raise ConfigError(
+                f"Received: model.target={s['model']['target']} with model="
+                f"{s['model']['name']} (baselines score windows: use model.target=reconstruction)"
+            )
+        return build_model(
+            s["model"]["name"],
+            window=s["data"]["window"],
+            n_features=n_features,
+            seed=s["seed"],
+            **model_cfg,
+        )
     keras = load_keras(s["backend"])
     # Runs in one process (sweeps, searches, notebooks) must not accumulate graphs or layers.
     keras.backend.clear_session()
     seed_everything(keras, s["seed"])
-    model_cfg = {k: v for k, v in s["model"].items() if k not in ("name", "target")}
     return build_model(
         s["model"]["name"], window=s["data"]["window"], n_features=n_features, **model_cfg
     )
@@ -140,6 +156,9 @@ def fit_configured_model(
     a `backup` makes the training resumable.
     """
     x, y, at = windows.x_train, windows.y_train, windows.val_start
+    if isinstance(model, WindowDetector):  # fitted once, on the windows before validation
+        model.fit(x[:at])
+        return pd.DataFrame({"epoch": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
     validation = None
     if at < len(x):
         validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
@@ -185,8 +204,22 @@ def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: di
         "test": prepared.model_input[prepared.n_train :],
     }
     tables = []
+    if metric == "point" and isinstance(model, WindowDetector):
+        raise ConfigError(
+            f"Received: scoring.error=point with model={s['model']['name']} (a baseline scores "
+            "whole windows: use scoring.error=mae)"
+        )
     for part, x in (("train", windows.x_train), ("test", windows.x_test)):
         if len(x) == 0:
+            continue
+        if isinstance(model, WindowDetector):
+            errors = model.score_windows(x)
+            index = np.arange(len(x))
+            tables.append(
+                pd.DataFrame(
+                    {"part": part, "window": index, "start": index * stride, "error": errors}
+                )
+            )
             continue
         x_hat = model.predict(x, batch_size=batch, verbose=0)
         if metric == "point":
@@ -384,7 +417,9 @@ def series_summary(metrics: dict) -> dict:
 def run_series(s: dict, series: Series, run_dir: Path, timer: StageTimer) -> RunResult:
     """Every stage for one series, into `run_dir`; training resumes from the saved state of
     an interrupted run of the same config and data, and that state is deleted at the end."""
-    backup = TrainingBackup.open(s, series.sha256, run_dir)
+    backup = (
+        None if is_baseline(s["model"]["name"]) else TrainingBackup.open(s, series.sha256, run_dir)
+    )
     try:
         result = run_series_stages(s, series, run_dir, timer, backup)
     except BaseException as exc:
@@ -471,14 +506,18 @@ def run_series_stages(
     )
     with timer("figures"):
         figures = run_dir / "figures"
-        plots.loss_curve(history, figures / "loss_curve.png")
+        if len(history):  # baselines have no epochs
+            plots.loss_curve(history, figures / "loss_curve.png")
         plots.series_page(
             prepared.timestamps, prepared.raw, series.columns, figures / "series.html"
         )
         plots.detection_figures(frame, detection.strategy.threshold_, figures)
     with timer("artifacts"):
         artifacts.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(s))
-        artifacts.save_keras_model(run_dir / "model.keras", model)
+        if isinstance(model, WindowDetector):
+            artifacts.write_json(run_dir / "detector.json", detector_record(s, model))
+        else:
+            artifacts.save_keras_model(run_dir / "model.keras", model)
         artifacts.write_text(run_dir / "scaler.json", scaler_json(prepared.scaler))
         artifacts.write_csv(run_dir / "history.csv", history)
         artifacts.write_csv(run_dir / "window_errors.csv", errors)
@@ -533,8 +572,6 @@ def run_metrics(
 ) -> dict:
     """Everything measured about one series' run (labeled metrics are added by the caller)."""
     split, flags = frame["split"].to_numpy(), detection.flags
-    monitor = "val_loss" if "val_loss" in history else "loss"
-    best = int(history[monitor].idxmin())
     events = detection.events
     flagged_test = frame.loc[flags & (split == "test"), "timestamp"]
     return {
@@ -564,18 +601,9 @@ def run_metrics(
             "span": windows.span,
             "stride": s["data"]["stride"],
             "target": s["model"]["target"],
-            "parameters": int(model.count_params()),
+            "parameters": None if isinstance(model, WindowDetector) else int(model.count_params()),
         },
-        "training": {
-            "epochs_run": len(history),
-            "best_epoch": best + 1,
-            "monitor": monitor,
-            "best_monitor": float(history[monitor].iloc[best]),
-            "final_loss": float(history["loss"].iloc[-1]),
-            "final_val_loss": float(history["val_loss"].iloc[-1])
-            if "val_loss" in history
-            else None,
-        },
+        "training": training_summary(history),
         "threshold": threshold_summary(s, detection),
         "anomalies": {
             "rows": {
@@ -591,6 +619,35 @@ def run_metrics(
         "versions": package_versions(),
         "git_commit": git_commit(),
     }
+
+
+def training_summary(history: pd.DataFrame) -> dict:
+    """Epochs, best epoch and losses for metrics.json (None for a baseline: no epochs)."""
+    monitor = "val_loss" if "val_loss" in history else "loss"
+    if history.empty:
+        return {
+            "epochs_run": 0,
+            "best_epoch": None,
+            "monitor": None,
+            "best_monitor": None,
+            "final_loss": None,
+            "final_val_loss": None,
+        }
+    best = int(history[monitor].idxmin())
+    return {
+        "epochs_run": len(history),
+        "best_epoch": best + 1,
+        "monitor": monitor,
+        "best_monitor": float(history[monitor].iloc[best]),
+        "final_loss": float(history["loss"].iloc[-1]),
+        "final_val_loss": float(history["val_loss"].iloc[-1]) if "val_loss" in history else None,
+    }
+
+
+def detector_record(s: dict, detector: WindowDetector) -> dict:
+    """What detector.json holds for a baseline: its name and parameters. Its fitted state is
+    not saved (that would need pickle); the same config and seed refit it identically."""
+    return {"model": s["model"]["name"], "params": detector.get_params()}
 
 
 def model_backend() -> str:

@@ -16,7 +16,18 @@ MODELS: dict[str, str] = {
     "conv_ae": "tsadlab.models.conv:build_conv_ae",
     "dense_ae": "tsadlab.models.dense:build_dense_ae",
     "lstm_vae": "tsadlab.models.vae:build_lstm_vae",
+    "isolation_forest": "tsadlab.models.baselines:build_isolation_forest",
+    "rolling_zscore": "tsadlab.models.baselines:build_rolling_zscore",
+    "random_score": "tsadlab.models.baselines:build_random_score",
 }
+# Not Keras models: fitted once on the training windows, given the run's seed, never saved
+# as model.keras (their fitted state would need pickle); a rerun refits them identically.
+BASELINES = ("isolation_forest", "rolling_zscore", "random_score")
+
+
+def is_baseline(name: str) -> bool:
+    """Whether `name` is a baseline detector rather than a Keras model."""
+    return name in BASELINES
 
 
 def get_builder(name: str) -> Callable[..., Any]:

@@ -18,6 +18,7 @@ from tsadlab.data.prepare import PreparedSeries, prepare
 from tsadlab.detection import detect
 from tsadlab.errors import ConfigError, TsadlabError
 from tsadlab.metrics import detection_report
+from tsadlab.models import is_baseline
 from tsadlab.pipeline import (
     Windows,
     align_errors,
@@ -53,6 +54,11 @@ class PipelineHyperModel(keras_tuner.HyperModel):
 
     def __init__(self, settings: dict, space: SearchSpace, objective: str = "auto") -> None:
         super().__init__(name="tsadlab")
+        if is_baseline(settings["model"]["name"]):
+            raise ConfigError(
+                f"Received: model={settings['model']['name']} (a baseline has no training to "
+                "tune: searches are for Keras models; compare baselines with a sweep)"
+            )
         if settings["trainer"]["validation_split"] <= 0:
             raise ConfigError(
                 f"Received: trainer.validation_split={settings['trainer']['validation_split']} "

@@ -1,0 +1,117 @@
+"""Baselines that reviewers ask for, behind the models' interface: fit on the training
+windows, then one score per window (higher = more anomalous). No Keras, no epochs.
+
+- `isolation_forest`: scikit-learn's IsolationForest on the flattened windows.
+- `rolling_zscore`: how far each window's last row lies from the rows before it, in standard
+  deviations (or, with `robust`, in scaled median absolute deviations); the largest over the
+  channels.
+- `random_score`: uniform noise. A metric that ranks it well rewards noise, not detection.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import IsolationForest
+
+from tsadlab.errors import ConfigError
+
+# MAD times this estimates the standard deviation of normally distributed data.
+MAD_TO_STD = 1.4826
+
+
+class WindowDetector(BaseEstimator):
+    """`fit(windows)` learns from (n, window, features) training windows and returns self;
+    `score_windows(windows)` gives one score per window."""
+
+    def fit(self, windows: np.ndarray) -> "WindowDetector":
+        return self
+
+    def score_windows(self, windows: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class IsolationForestDetector(WindowDetector):
+    """Isolation forest over flattened windows; the score is minus sklearn's `score_samples`."""
+
+    def __init__(self, n_estimators: int = 100, max_samples: int = 256, seed: int = 0) -> None:
+        self.n_estimators = n_estimators
+        self.max_samples = max_samples
+        self.seed = seed
+
+    def fit(self, windows: np.ndarray) -> "IsolationForestDetector":
+        self.forest_ = IsolationForest(
+            n_estimators=self.n_estimators,
+            max_samples=min(self.max_samples, len(windows)),
+            random_state=self.seed,
+        ).fit(_flat(windows))
+        return self
+
+    def score_windows(self, windows: np.ndarray) -> np.ndarray:
+        return -self.forest_.score_samples(_flat(windows))
+
+
+class RollingZScoreDetector(WindowDetector):
+    """|last row - centre of the rows before it| / their spread, the largest over channels."""
+
+    def __init__(self, robust: bool = False) -> None:
+        self.robust = robust
+
+    def score_windows(self, windows: np.ndarray) -> np.ndarray:
+        before, last = windows[:, :-1, :], windows[:, -1, :]
+        if self.robust:
+            centre = np.median(before, axis=1)
+            spread = MAD_TO_STD * np.median(np.abs(before - centre[:, None, :]), axis=1)
+        else:
+            centre, spread = before.mean(axis=1), before.std(axis=1)
+        # a flat stretch has no spread: any move out of it is as surprising as can be measured
+        tiny = np.finfo(np.float32).eps
+        return (np.abs(last - centre) / np.maximum(spread, tiny)).max(axis=1)
+
+
+class RandomScoreDetector(WindowDetector):
+    """Scores drawn uniformly from [0, 1), seeded: the floor any detector must beat."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+
+    def fit(self, windows: np.ndarray) -> "RandomScoreDetector":
+        self.rng_ = np.random.default_rng(self.seed)
+        return self
+
+    def score_windows(self, windows: np.ndarray) -> np.ndarray:
+        return self.rng_.random(len(windows))
+
+
+def _flat(windows: np.ndarray) -> np.ndarray:
+    return np.asarray(windows).reshape(len(windows), -1)
+
+
+def _check_window(window: int, n_features: int) -> None:
+    if window < 2 or n_features < 1:
+        raise ConfigError(f"Received: window={window}, n_features={n_features} (need >= 2, >= 1)")
+
+
+def build_isolation_forest(
+    window: int, n_features: int, n_estimators: int = 100, max_samples: int = 256, seed: int = 0
+) -> IsolationForestDetector:
+    """The isolation-forest baseline."""
+    _check_window(window, n_features)
+    if n_estimators < 1 or max_samples < 2:
+        raise ConfigError(
+            f"Received: model.n_estimators={n_estimators}, model.max_samples={max_samples} "
+            "(need >= 1 and >= 2)"
+        )
+    return IsolationForestDetector(n_estimators, max_samples, seed)
+
+
+def build_rolling_zscore(
+    window: int, n_features: int, robust: bool = False, seed: int = 0
+) -> RollingZScoreDetector:
+    """The rolling z-score (robust: MAD) baseline; `window` rows, the last one scored."""
+    _check_window(window, n_features)
+    return RollingZScoreDetector(robust)
+
+
+def build_random_score(window: int, n_features: int, seed: int = 0) -> RandomScoreDetector:
+    """The random-score baseline."""
+    _check_window(window, n_features)
+    return RandomScoreDetector(seed)
