@@ -10,7 +10,8 @@ from conftest import TINY, compose_config
 
 from tsadlab import artifacts
 from tsadlab.pipeline import run
-from tsadlab.report import find_runs, main, run_row
+from tsadlab.report import main
+from tsadlab.reporting.collect import find_runs, run_row
 
 
 @pytest.fixture(scope="module")
@@ -87,4 +88,97 @@ def test_nothing_to_report_is_one_line(tmp_path, capsys, paths, message):
     with pytest.raises(SystemExit) as exit_:
         main([*args, "--out", str(tmp_path / "r")])
     assert str(exit_.value).startswith(message)
+    assert not (tmp_path / "r").exists()
+
+
+# Three labeled synthetic datasets x three baselines x two seeds, plus a failed run and a run
+# whose metrics.json is missing: a small real comparison that trains no network.
+DATASETS = {"synA": 1, "synB": 2, "synC": 3}
+METHODS = ("rolling_zscore", "random_score", "isolation_forest")
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory):
+    root = tmp_path_factory.mktemp("comparison")
+    job = 0
+    for name, data_seed in DATASETS.items():
+        for method in METHODS:
+            for seed in (0, 1):
+                overrides = [
+                    "data=synthetic",
+                    f"data.name={name}",
+                    f"data.seed={data_seed}",
+                    "data.length=600",
+                    "data.window=20",
+                    "data.anomaly_length=20",
+                    "data.n_anomalies=4",
+                    f"model={method}",
+                    f"seed={seed}",
+                ]
+                run(compose_config(overrides), root / str(job))
+                job += 1
+    artifacts.start_run_dir(root / "failed")
+    artifacts.mark_status(root / "failed", "failed", error="a reason")
+    (root / "0" / "metrics.json").unlink()  # now incomplete
+    out = root / "report"
+    main([str(root), "--out", str(out)])
+    return root, out
+
+
+def test_report_groups_finished_runs_and_lists_the_rest(comparison):
+    _, out = comparison
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 9  # 3 datasets x 3 methods
+    keys = {"config.data.name", "config.data.seed", "config.model.name"}
+    assert keys <= set(summary.columns) and "config.model.n_estimators" not in summary
+    runs = summary["runs"].to_numpy()
+    assert sorted(runs) == [1] + [2] * 8  # job 0 lost its metrics: one run left there
+    f1 = "metrics.labeled.event.f1"
+    row = summary[summary["runs"] == 2].iloc[0]
+    group = pd.read_csv(out / "runs.csv")
+    members = group[
+        (group["state"] == "finished")
+        & (group["config.data.name"] == row["config.data.name"])
+        & (group["config.model.name"] == row["config.model.name"])
+    ][f1]
+    assert row[f"{f1}:mean"] == pytest.approx(members.mean())
+    assert row[f"{f1}:n"] == 2
+    not_finished = pd.read_csv(out / "not_finished.csv")
+    assert sorted(not_finished["state"]) == ["failed", "incomplete"]
+
+
+def test_report_tables_for_a_paper(comparison):
+    _, out = comparison
+    markdown = (out / "summary.md").read_text()
+    assert markdown.startswith("| group | runs | overlap F1 |")
+    assert markdown.count("**") >= 2 and " ± " in markdown
+    latex = (out / "summary.tex").read_text()
+    assert "\\toprule" in latex and "\\textbf{" in latex and "$\\pm$" in latex
+    assert "data.name=synA" in markdown and "data.name=synA" in latex.replace("\\_", "_")
+
+
+def test_report_compares_methods_over_datasets(comparison):
+    _, out = comparison
+    ranks = pd.read_csv(out / "ranks.csv").set_index("config.data.name")
+    assert sorted(ranks.index) == ["synA", "synB", "synC"]
+    assert set(ranks.columns) == {f"model.name={m}" for m in METHODS}
+    assert (ranks.sum(axis=1) == 6).all()  # ranks 1..3 on every dataset, ties averaged
+    pairs = pd.read_csv(out / "pairs.csv")
+    assert len(pairs) == 3 and (pairs["holm_p"] >= pairs["wilcoxon_p"]).all()
+    for figure in ("cd_diagram", "labeled_event_f1", "score_distributions"):
+        assert (out / "figures" / f"{figure}.png").stat().st_size > 1000
+    page = (out / "index.html").read_text()
+    assert "<img src='figures/cd_diagram.png'" in page and "Runs that did not finish" in page
+
+
+def test_training_curves_are_overlaid(sweep, tmp_path):
+    main([str(sweep), "--out", str(tmp_path / "r")])
+    assert (tmp_path / "r" / "figures" / "training_curves.png").exists()
+    assert not (tmp_path / "r" / "ranks.csv").exists()  # one dataset: nothing to rank
+
+
+def test_an_unknown_metric_is_one_line(sweep, tmp_path):
+    with pytest.raises(SystemExit) as exit_:
+        main([str(sweep), "--out", str(tmp_path / "r"), "--metric", "metrics.nope"])
+    assert str(exit_.value).startswith("error: no run has metric metrics.nope")
     assert not (tmp_path / "r").exists()

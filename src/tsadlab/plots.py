@@ -33,7 +33,7 @@ def loss_curve(history: pd.DataFrame, path: Path) -> Path:
             ax.plot(history["epoch"], history[column], marker="o", label=column)
     ax.set(xlabel="epoch", ylabel="loss", title="Loss by epoch")
     ax.legend()
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def score_distribution(scores: np.ndarray, threshold: float, title: str, path: Path) -> Path:
@@ -45,7 +45,7 @@ def score_distribution(scores: np.ndarray, threshold: float, title: str, path: P
     above = int((finite > threshold).sum())
     ax.set(xlabel="score", ylabel="count", title=f"{title} ({above} of {len(finite)} above)")
     ax.legend()
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def series_page(
@@ -204,7 +204,7 @@ def objective_by_trial(trials: pd.DataFrame, objective: str, direction: str, pat
         ax.plot(number[~done], np.full((~done).sum(), low), "x", color="grey", label="failed")
     ax.set(xlabel="trial", ylabel=objective, title=f"{objective} by trial ({direction}imize)")
     ax.legend()
-    return _save_png(fig, path)
+    return save_png(fig, path)
 
 
 def parallel_coordinates(trials: pd.DataFrame, objective: str, path: Path) -> Path:
@@ -246,7 +246,8 @@ def parallel_coordinates(trials: pd.DataFrame, objective: str, path: Path) -> Pa
     return _save_html(fig, path)
 
 
-def _save_png(fig: plt.Figure, path: Path) -> Path:
+def save_png(fig: plt.Figure, path: Path) -> Path:
+    """Save a matplotlib figure as PNG atomically and close it."""
     fig.tight_layout()
     try:
         return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))

@@ -1,147 +1,167 @@
-"""`tsadlab-report`: collect runs into one table, and say which did not finish.
+"""`tsadlab-report`: runs, sweeps and searches turned into the tables and figures of a paper.
 
 tsadlab-report outputs/default/multirun_2026-11-24_10-00-00      # a sweep
 tsadlab-report 'outputs/*/2026-11-*' --out outputs/reports/nov   # globs of runs or sweeps
 
-Every run directory found (a folder with `status.json`; the series of a dataset run and its
-reruns belong to it and are not listed apart) becomes one row of `runs.csv`: its state
-(`artifacts.run_state`), error, its config flattened as `config.<key>` and its metrics as
-`metrics.<key>`. Failed, interrupted and incomplete runs are listed, never averaged in.
+Writes into --out (default outputs/reports/<date_time>):
+  runs.csv              every run: state, error, config.* and metrics.* (reporting/collect.py)
+  summary.csv/.md/.tex  finished runs grouped by what varied: mean, std, 95 % CI, n per metric
+  not_finished.csv      failed, interrupted and incomplete runs, never averaged in
+  figures/              metric by group, training curves, score distributions
+  comparison.md, ranks.csv, pairs.csv, figures/cd_diagram.png
+                        with several datasets: ranks, Friedman, Wilcoxon-Holm, CD diagram
+  index.html            all of it on one page, offline
 """
 
 import argparse
-import glob
-import json
 import sys
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from tsadlab import artifacts
 from tsadlab.cli import error_line
 from tsadlab.errors import ArtifactError, TsadlabError
+from tsadlab.reporting import figures, tables
+from tsadlab.reporting.collect import collect_runs, find_runs, state_summary
+from tsadlab.reporting.html import index_page
+from tsadlab.reporting.stats import RankComparison, compare, score_matrix
 
-# Folders inside a run that hold parts of it, not runs of their own.
-RUN_PARTS = {"series", "reruns", "evaluations", "figures", "tensorboard", ".hydra"}
-
-
-def find_runs(patterns: list[str]) -> list[Path]:
-    """Run directories under the given paths or globs, sorted; an unmatched one is an error."""
-    found: set[Path] = set()
-    for pattern in patterns:
-        matches = [Path(p) for p in sorted(glob.glob(pattern))] or [Path(pattern)]
-        if not any(m.exists() for m in matches):
-            raise ArtifactError(f"no such file or folder: {pattern}")
-        for path in matches:
-            found.update(_runs_under(path))
-    return sorted(found)
+# Config keys that name a dataset, in the order they are tried.
+DATASET_KEYS = ("config.data.name", "config.data.series", "config.data.category")
 
 
-def _runs_under(path: Path) -> list[Path]:
-    if (path / artifacts.STATUS_FILE).exists():
-        return [path.resolve()]
-    if not path.is_dir():
-        return []
-    return [
-        run
-        for child in sorted(path.iterdir())
-        if child.is_dir() and child.name not in RUN_PARTS
-        for run in _runs_under(child)
-    ]
+@dataclass
+class Report:
+    """What a report found and wrote."""
+
+    out: Path
+    runs: pd.DataFrame
+    keys: list[str]
+    metrics: list[str]
+    summary: pd.DataFrame
+    figures: list[Path] = field(default_factory=list)
+    comparison: RankComparison | None = None
+    comparison_metric: str | None = None
 
 
-def flatten(data: dict, prefix: str) -> dict:
-    """Nested keys joined by '.', under `prefix`; lists become JSON text (one cell each)."""
-    flat: dict = {}
-    for key, value in data.items():
-        name = f"{prefix}.{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, name))
-        elif isinstance(value, list | tuple):
-            flat[name] = json.dumps(value)
-        else:
-            flat[name] = value
-    return flat
-
-
-def _read_mapping(path: Path, reader) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        data = reader(path.read_text(encoding="utf-8"))
-    except (ValueError, yaml.YAMLError, OSError):
-        return {"unreadable": path.name}
-    return data if isinstance(data, dict) else {}
-
-
-def run_row(run_dir: Path) -> dict:
-    """One run as a flat row: where, state, why it stopped, config and metrics."""
-    status = artifacts.read_status(run_dir)
-    config = _read_mapping(run_dir / "config.yaml", yaml.safe_load) or _read_mapping(
-        run_dir / ".hydra" / "config.yaml", yaml.safe_load
-    )
-    metrics = _read_mapping(run_dir / "metrics.json", json.loads)
-    return {
-        "run_dir": str(run_dir),
-        "state": artifacts.run_state(run_dir),
-        "error": status.get("error"),
-        "started": status.get("started"),
-        "resumed_in": status.get("resumed_in"),
-        **flatten(config, "config"),
-        **flatten(metrics, "metrics"),
-    }
-
-
-def collect_runs(run_dirs: list[Path]) -> pd.DataFrame:
-    """Every run as one row (columns: see `run_row`)."""
-    return pd.DataFrame([run_row(run_dir) for run_dir in run_dirs])
-
-
-def state_summary(runs: pd.DataFrame) -> list[str]:
-    """Lines for the terminal: counts by state, then every run that did not finish."""
-    counts = runs["state"].value_counts()
-    lines = [
-        f"{len(runs)} runs: "
-        + ", ".join(f"{counts[s]} {s}" for s in artifacts.RUN_STATES if s in counts)
-    ]
-    for row in runs[runs["state"] != "finished"].itertuples():
-        why = f": {row.error}" if isinstance(row.error, str) else ""
-        resumed = f" (resumed in {row.resumed_in})" if isinstance(row.resumed_in, str) else ""
-        lines.append(f"  {row.state} {row.run_dir}{why}{resumed}")
-    return lines
-
-
-def report(patterns: list[str], out: Path) -> pd.DataFrame:
-    """Collect the runs matching `patterns` and write `out/runs.csv`."""
+def report(
+    patterns: list[str],
+    out: Path,
+    metrics: list[str] | None = None,
+    dataset_key: str | None = None,
+) -> Report:
+    """Collect the runs matching `patterns` and write every table and figure into `out`."""
     runs = collect_runs(find_runs(patterns))
     if runs.empty:
         raise ArtifactError(
             f"no runs found in {', '.join(patterns)} (a run is a folder with status.json)"
         )
-    artifacts.write_csv(Path(out) / "runs.csv", runs)
-    return runs
+    out = Path(out)
+    finished = runs[runs["state"] == "finished"]
+    keys = tables.varied_keys(finished)
+    metrics = metrics or tables.headline_metrics(finished)
+    unknown = [m for m in metrics if m not in runs]
+    if unknown:
+        raise ArtifactError(
+            f"no run has metric {unknown[0]} (choose a metrics.* column, e.g. "
+            f"{', '.join(tables.headline_metrics(finished)[:3]) or 'metrics.training.epochs_run'})"
+        )
+    artifacts.write_csv(out / "runs.csv", runs)
+    summary = tables.summarise(runs, keys, metrics)
+    result = Report(out, runs, keys, metrics, summary)
+    artifacts.write_csv(out / "not_finished.csv", runs[runs["state"] != "finished"])
+    if not finished.empty:
+        write_tables(result)
+        write_figures(result)
+        write_comparison(result, dataset_key)
+    artifacts.write_text(out / "index.html", index_page(result))
+    return result
+
+
+def write_tables(result: Report) -> None:
+    """summary.csv (every number), summary.md and summary.tex (mean ± std, best in bold)."""
+    artifacts.write_csv(result.out / "summary.csv", result.summary)
+    shown = tables.display_table(result.summary, result.keys, result.metrics)
+    best = tables.best_rows(result.summary, result.metrics)
+    artifacts.write_text(
+        result.out / "summary.md", tables.markdown_table(shown, best, result.metrics)
+    )
+    artifacts.write_text(
+        result.out / "summary.tex", tables.latex_table(shown, best, result.metrics)
+    )
+
+
+def write_figures(result: Report) -> None:
+    """One box plot per metric, then training curves and score distributions."""
+    runs = figures.with_groups(result.runs, result.keys)
+    folder = result.out / "figures"
+    for metric in result.metrics:
+        if runs[metric].notna().any():
+            name = metric.removeprefix("metrics.").replace(".", "_")
+            result.figures.append(figures.metric_by_group(runs, metric, folder / f"{name}.png"))
+    for drawn in (
+        figures.training_curves(runs, folder / "training_curves.png"),
+        figures.score_distributions(runs, folder / "score_distributions.png"),
+    ):
+        if drawn:
+            result.figures.append(drawn)
+
+
+def write_comparison(result: Report, dataset_key: str | None) -> None:
+    """With several datasets and methods: ranks, tests and the CD diagram of the first
+    metric that has a better direction."""
+    dataset_key = dataset_key or next((k for k in DATASET_KEYS if k in result.keys), None)
+    if dataset_key is None:
+        return
+    if dataset_key not in result.runs:
+        raise ArtifactError(f"no run has config key {dataset_key} (see runs.csv)")
+    # what varies within a dataset defines the methods; the rest describes the dataset
+    within = result.runs.groupby(dataset_key)
+    method_keys = [
+        k for k in result.keys if k != dataset_key and within[k].nunique(dropna=False).max() > 1
+    ]
+    metric = next((m for m in result.metrics if tables.HEADLINE.get(m, (0, None))[1]), None)
+    if not method_keys or metric is None:
+        return
+    runs = result.runs.copy()
+    runs["method"] = [tables.group_label(row, method_keys) for _, row in runs.iterrows()]
+    scores = score_matrix(runs, dataset_key, "method", metric)
+    if len(scores) < 2 or scores.shape[1] < 2:
+        return
+    comparison = compare(scores, higher_is_better=tables.HEADLINE[metric][1] == "max")
+    result.comparison, result.comparison_metric = comparison, metric
+    artifacts.write_csv(result.out / "ranks.csv", comparison.ranks.reset_index())
+    artifacts.write_csv(result.out / "pairs.csv", comparison.pairs)
+    result.figures.append(
+        figures.cd_diagram(comparison, metric, result.out / "figures" / "cd_diagram.png")
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     parser = argparse.ArgumentParser(prog="tsadlab-report", description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="+", help="run, sweep or output folders, or globs")
+    parser.add_argument("--out", type=Path, help="report folder (default outputs/reports/<now>)")
     parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="folder for runs.csv (default: outputs/reports/<date_time>)",
+        "--metric",
+        action="append",
+        help="a metrics.* column of runs.csv to report (repeatable; default: the headline ones)",
+    )
+    parser.add_argument(
+        "--dataset-key",
+        help="the config.* column that names the dataset (default: data.name if it varies)",
     )
     args = parser.parse_args(argv)
     out = args.out or Path("outputs/reports") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
-        runs = report(args.paths, out)
+        result = report(args.paths, out, args.metric, args.dataset_key)
     except (TsadlabError, OSError) as exc:
         sys.exit(f"error: {error_line(exc)}")
-    print("\n".join(state_summary(runs)))
-    print(f"wrote {out / 'runs.csv'}")
+    print("\n".join(state_summary(result.runs)))
+    print(f"wrote {out / 'index.html'}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,2 @@
+"""What `tsadlab-report` is made of: collecting runs, summary tables, statistics, figures and
+the HTML index."""

@@ -1,0 +1,164 @@
+"""Group finished runs by what varied between them, and summarise each metric over seeds:
+mean, std, 95 % confidence interval, number of runs; written as CSV, Markdown and LaTeX."""
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+# Config keys that never define a group: repeats, bookkeeping and where files live.
+NOT_GROUPING = (
+    "config.seed",
+    "config.trainer.verbose",
+    "config.trainer.resume",
+    "config.trainer.resume_dir",
+    "config.trainer.tensorboard",
+    "config.data.path",
+    "config.data.root",
+)
+# Headline metrics, in the order tables show them, with the direction that is better.
+HEADLINE = {
+    "metrics.labeled.event.f1": ("overlap F1", "max"),
+    "metrics.labeled.point.f1": ("point F1", "max"),
+    "metrics.labeled.point_adjusted.f1": ("PA-F1 (inflated)", "max"),
+    "metrics.labeled.auc.pr_auc": ("PR-AUC", "max"),
+    "metrics.labeled.vus_pr": ("VUS-PR", "max"),
+    "metrics.event_micro.f1": ("overlap F1 (micro)", "max"),
+    "metrics.means.event_f1": ("overlap F1 (mean)", "max"),
+    "metrics.means.vus_pr": ("VUS-PR (mean)", "max"),
+    "metrics.anomalies.events_test": ("test events", None),
+    "metrics.anomalies.rows.test": ("test rows flagged", None),
+    "metrics.training.best_monitor": ("best val loss", "min"),
+    "metrics.training.epochs_run": ("epochs", None),
+    "metrics.timings_s.total": ("seconds", "min"),
+}
+
+
+def varied_keys(runs: pd.DataFrame) -> list[str]:
+    """Config columns with more than one value among the runs (seed and paths excluded)."""
+    keys = []
+    for column in runs.columns:
+        if not column.startswith("config.") or column in NOT_GROUPING:
+            continue
+        # a key that only some runs have (a parameter of one model) varies with the model
+        if runs[column].dropna().astype(str).nunique() > 1:
+            keys.append(column)
+    return keys
+
+
+def headline_metrics(runs: pd.DataFrame) -> list[str]:
+    """The headline metrics that at least one run has."""
+    return [m for m in HEADLINE if m in runs and runs[m].notna().any()]
+
+
+def label(metric: str) -> str:
+    """A metric's name in tables and figures."""
+    return HEADLINE.get(metric, (metric.removeprefix("metrics."), None))[0]
+
+
+def group_label(row: pd.Series, keys: list[str]) -> str:
+    """'model.name=gru_ae, data.window=60' for a group; 'all runs' when nothing varied."""
+    if not keys:
+        return "all runs"
+    return ", ".join(f"{k.removeprefix('config.')}={_value(row[k])}" for k in keys)
+
+
+def _value(value: object) -> object:
+    # a column with a missing value is float in pandas: show 1, not 1.0
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def summarise(runs: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:
+    """One row per group of finished runs: the group's keys, `runs`, and per metric its
+    mean, std, ci95 (half-width, Student's t over the runs) and n (runs that have it)."""
+    finished = runs[runs["state"] == "finished"]
+    groups = finished.groupby(keys, dropna=False, sort=True) if keys else [((), finished)]
+    rows = []
+    for values, group in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        row = {**dict(zip(keys, values, strict=True)), "runs": len(group)}
+        for metric in metrics:
+            row.update(_moments(group[metric].astype(float), metric))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _moments(values: pd.Series, metric: str) -> dict:
+    present = values.dropna().to_numpy()
+    n = len(present)
+    mean = float(present.mean()) if n else math.nan
+    std = float(present.std(ddof=1)) if n > 1 else math.nan
+    ci = float(stats.t.ppf(0.975, n - 1) * std / math.sqrt(n)) if n > 1 else math.nan
+    return {f"{metric}:mean": mean, f"{metric}:std": std, f"{metric}:ci95": ci, f"{metric}:n": n}
+
+
+def display_table(summary: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFrame:
+    """`mean ± std` text per metric (or the mean alone for one run), groups as labels."""
+    table = pd.DataFrame({"group": [group_label(r, keys) for _, r in summary.iterrows()]})
+    table["runs"] = summary["runs"].to_numpy()
+    for metric in metrics:
+        table[label(metric)] = [
+            _mean_std(r[f"{metric}:mean"], r[f"{metric}:std"]) for _, r in summary.iterrows()
+        ]
+    return table
+
+
+def _mean_std(mean: float, std: float) -> str:
+    if math.isnan(mean):
+        return "n/a"
+    return f"{mean:.3f}" if math.isnan(std) else f"{mean:.3f} ± {std:.3f}"
+
+
+def best_rows(summary: pd.DataFrame, metrics: list[str]) -> dict[str, set[int]]:
+    """Per metric with a direction, the rows whose mean is the best (ties included)."""
+    best = {}
+    for metric in metrics:
+        direction = HEADLINE.get(metric, (None, None))[1]
+        means = summary[f"{metric}:mean"].to_numpy(dtype=float)
+        if direction is None or np.isnan(means).all():
+            continue
+        target = np.nanmax(means) if direction == "max" else np.nanmin(means)
+        best[metric] = set(np.flatnonzero(np.isclose(means, target)).tolist())
+    return best
+
+
+def markdown_table(table: pd.DataFrame, best: dict[str, set[int]], metrics: list[str]) -> str:
+    """A pipe table with the best value of each column in bold."""
+    bold = {label(m): rows for m, rows in best.items() if m in metrics}
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    for i, row in table.iterrows():
+        cells = [f"**{row[c]}**" if i in bold.get(c, ()) else str(row[c]) for c in table.columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def latex_table(table: pd.DataFrame, best: dict[str, set[int]], metrics: list[str]) -> str:
+    """A booktabs tabular, best value per column in bold, ready for \\input in a paper."""
+    bold = {label(m): rows for m, rows in best.items() if m in metrics}
+
+    def cell(text: str, column: str, i: int) -> str:
+        text = _latex_escape(str(text)).replace("±", "$\\pm$")
+        return f"\\textbf{{{text}}}" if i in bold.get(column, ()) else text
+
+    spec = "l" + "r" * (len(table.columns) - 1)
+    lines = [
+        f"\\begin{{tabular}}{{{spec}}}",
+        "\\toprule",
+        " & ".join(_latex_escape(c) for c in table.columns) + " \\\\",
+        "\\midrule",
+    ]
+    for i, row in table.iterrows():
+        lines.append(" & ".join(cell(row[c], c, i) for c in table.columns) + " \\\\")
+    lines += ["\\bottomrule", "\\end{tabular}"]
+    return "\n".join(lines) + "\n"
+
+
+LATEX_SPECIAL = re.compile(r"[\\&%$#_{}]")
+
+
+def _latex_escape(text: str) -> str:
+    return LATEX_SPECIAL.sub(
+        lambda m: "\\textbackslash{}" if m.group() == "\\" else "\\" + m.group(), text
+    )
