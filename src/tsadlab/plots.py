@@ -51,6 +51,13 @@ def score_distribution(scores: np.ndarray, threshold: float, title: str, path: P
 def series_page(
     timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...], path: Path
 ) -> Path:
+    """`series_figure` as an offline HTML page."""
+    return _save_html(series_figure(timestamps, values, columns), path)
+
+
+def series_figure(
+    timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...]
+) -> go.Figure:
     """Interactive line chart of the series in original units."""
     fig = go.Figure(
         [
@@ -59,7 +66,7 @@ def series_page(
         ]
     )
     fig.update_layout(title="Series", xaxis_title="time", yaxis_title="value")
-    return _save_html(fig, path)
+    return fig
 
 
 def scores_page(
@@ -69,6 +76,13 @@ def scores_page(
     thresholds: np.ndarray,
     path: Path,
 ) -> Path:
+    """`scores_figure` as an offline HTML page."""
+    return _save_html(scores_figure(timestamps, scores, split, thresholds), path)
+
+
+def scores_figure(
+    timestamps: pd.DatetimeIndex, scores: np.ndarray, split: np.ndarray, thresholds: np.ndarray
+) -> go.Figure:
     """Scores over time, coloured by split, with the threshold each row was compared with."""
     fig = go.Figure()
     for name, color in SPLIT_COLORS.items():
@@ -93,7 +107,7 @@ def scores_page(
         )
     )
     fig.update_layout(title="Anomaly score vs threshold", xaxis_title="time", yaxis_title="score")
-    return _save_html(fig, path)
+    return fig
 
 
 def anomalies_page(
@@ -105,6 +119,19 @@ def anomalies_page(
     path: Path,
     labels: np.ndarray | None = None,
 ) -> Path:
+    """`anomalies_figure` as an offline HTML page."""
+    figure = anomalies_figure(timestamps, values, columns, flags, split, labels)
+    return _save_html(figure, path)
+
+
+def anomalies_figure(
+    timestamps: pd.DatetimeIndex,
+    values: np.ndarray,
+    columns: tuple[str, ...],
+    flags: np.ndarray,
+    split: np.ndarray,
+    labels: np.ndarray | None = None,
+) -> go.Figure:
     """The series in original units, a marker on every flagged row, labels shaded."""
     fig = go.Figure()
     for j, name in enumerate(columns):
@@ -138,7 +165,7 @@ def anomalies_page(
     if labels is not None:
         title += " (labeled anomalies shaded)"
     fig.update_layout(title=title, xaxis_title="time", yaxis_title="value")
-    return _save_html(fig, path)
+    return fig
 
 
 def value_columns(frame: pd.DataFrame) -> list[str]:
