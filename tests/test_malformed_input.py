@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tsadlab import cli
+from tsadlab import cli, pipeline
 from tsadlab.data.nab import window_labels
 from tsadlab.data.prepare import MIN_SCALED_SPREAD, SCALERS, TRANSFORMS, prepare
 from tsadlab.data.series import Series
@@ -345,11 +345,11 @@ def test_wrong_types_in_overrides_are_one_line(key, value):
         ("data.resample=xyz", "data.resample=xyz \\(must be a pandas offset"),
     ],
 )
-def test_out_of_range_values_are_one_line_before_training(tmp_path, override, message):
+def test_out_of_range_values_are_one_line_before_training(tmp_path, monkeypatch, override, message):
+    monkeypatch.setattr(pipeline, "fit_configured_model", lambda *a, **k: pytest.fail("trained"))
     with pytest.raises(TsadlabError, match=message) as raised:
         run(compose_config([*TINY, override]), tmp_path / "run")
     one_line(raised.value)
-    assert not (tmp_path / "run" / "history.csv").exists()
 
 
 def test_a_data_folder_is_never_written(tmp_path: Path, write_csv):

@@ -38,7 +38,8 @@ from tsadlab.runtime import (
     seed_everything,
 )
 from tsadlab.scoring import point_errors, point_scores, smooth_scores, window_errors
-from tsadlab.training import fit_model, fit_targets
+from tsadlab.thresholds import make_threshold
+from tsadlab.training import check_trainer, fit_model, fit_targets
 
 log = logging.getLogger(__name__)
 
@@ -318,11 +319,7 @@ def run(cfg: DictConfig | dict, run_dir: Path) -> RunResult:
                 f"a finished run instead: tsadlab-evaluate run_dir=... "
                 f"threshold={s['threshold']['name']}"
             )
-        if s["trainer"]["predict_batch_size"] < 1:  # checked now, not after the training
-            raise ConfigError(
-                f"Received: trainer.predict_batch_size={s['trainer']['predict_batch_size']} "
-                "(must be >= 1)"
-            )
+        check_before_training(s)
         timer = StageTimer()
         with timer("load"):
             dataset = load_dataset(s["data"])
@@ -337,6 +334,20 @@ def run(cfg: DictConfig | dict, run_dir: Path) -> RunResult:
         raise
     artifacts.mark_status(run_dir, "finished")
     return result
+
+
+def check_before_training(s: dict) -> None:
+    """Settings that are only used after the training, checked before it: a bad threshold
+    parameter must not cost a training."""
+    t = s["trainer"]
+    check_trainer(t["epochs"], t["batch_size"], t["patience"])
+    if s["trainer"]["predict_batch_size"] < 1:
+        raise ConfigError(
+            f"Received: trainer.predict_batch_size={s['trainer']['predict_batch_size']} "
+            "(must be >= 1)"
+        )
+    smooth_scores(np.zeros(4), s["scoring"]["smoothing"])
+    make_threshold(s["threshold"]["name"], **threshold_params(s["threshold"])).check_params()
 
 
 def run_dataset(s: dict, dataset: list[Series], run_dir: Path) -> RunResult:

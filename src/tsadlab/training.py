@@ -22,6 +22,15 @@ def fit_targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.broadcast_to(y[:, None, :], x.shape)
 
 
+def check_trainer(epochs: int, batch_size: int, patience: int) -> None:
+    """Epochs and batch size of at least 1, patience of at least 0."""
+    if epochs < 1 or batch_size < 1 or patience < 0:
+        raise ConfigError(
+            f"Received: trainer.epochs={epochs}, trainer.batch_size={batch_size}, "
+            f"trainer.patience={patience} (need epochs >= 1, batch_size >= 1, patience >= 0)"
+        )
+
+
 def fit_model(
     model: Any,
     x_train: np.ndarray,
@@ -44,11 +53,7 @@ def fit_model(
     `backup`, training resumes from its saved state and saves its own after every epoch."""
     import keras
 
-    if epochs < 1 or batch_size < 1 or patience < 0:
-        raise ConfigError(
-            f"Received: trainer.epochs={epochs}, trainer.batch_size={batch_size}, "
-            f"trainer.patience={patience} (need epochs >= 1, batch_size >= 1, patience >= 0)"
-        )
+    check_trainer(epochs, batch_size, patience)
     monitor = "val_loss" if validation is not None else "loss"
     earlier = backup.restore(model) if backup else pd.DataFrame()
     if backup and backup.training_done(epochs):

@@ -18,7 +18,12 @@ class ThresholdStrategy(BaseEstimator):
     #: True for strategies that look at labels; their results must say "oracle".
     oracle = False
 
+    def check_params(self) -> None:
+        """Raise ConfigError for a parameter out of range; needs no scores, so that a run can
+        check its threshold before it trains."""
+
     def fit(self, scores: np.ndarray, y: np.ndarray | None = None) -> "ThresholdStrategy":
+        self.check_params()
         self.threshold_ = float(self._compute(finite(scores)))
         return self
 

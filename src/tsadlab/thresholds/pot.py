@@ -24,7 +24,7 @@ class PotThreshold(ThresholdStrategy):
         self.q = q
         self.streaming = streaming
 
-    def fit(self, scores: np.ndarray, y: np.ndarray | None = None) -> "PotThreshold":
+    def check_params(self) -> None:
         require(
             0.0 < self.level < 1.0, f"Received: threshold.level={self.level} (must be in (0, 1))"
         )
@@ -32,6 +32,9 @@ class PotThreshold(ThresholdStrategy):
             0.0 < self.q < 1.0 - self.level,
             f"Received: threshold.q={self.q} (must be in (0, 1 - threshold.level))",
         )
+
+    def fit(self, scores: np.ndarray, y: np.ndarray | None = None) -> "PotThreshold":
+        self.check_params()
         scores = finite(scores)
         self.initial_threshold_ = float(np.quantile(scores, self.level))
         peaks = scores[scores > self.initial_threshold_] - self.initial_threshold_

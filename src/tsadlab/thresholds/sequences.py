@@ -54,7 +54,7 @@ class SequenceThreshold(ThresholdStrategy):
     """Shared driver: subclasses yield (window slice, judged slice, threshold) triples."""
 
     def fit(self, scores: np.ndarray, y: np.ndarray | None = None) -> "SequenceThreshold":
-        self._check_params()
+        self.check_params()
         scores = finite(scores)
         self.threshold_ = float(scores.mean() + self._summary_k * scores.std())
         return self
@@ -108,7 +108,7 @@ class WindowedStdThreshold(SequenceThreshold):
         self.padding = padding
         self.min_percent = min_percent
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
         require(
             0 < self.window_portion <= 1,
             f"Received: threshold.window_portion={self.window_portion} (must be in (0, 1])",
@@ -159,7 +159,7 @@ class DynamicThreshold(SequenceThreshold):
         self.min_percent = min_percent
         self.max_sequences = max_sequences
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
         require(
             self.smoothing_span >= 1,
             f"Received: threshold.smoothing_span={self.smoothing_span} (must be >= 1)",

@@ -12,8 +12,10 @@ class FixedThreshold(ThresholdStrategy):
     def __init__(self, value: float = 0.65):
         self.value = value
 
-    def _compute(self, scores: np.ndarray) -> float:
+    def check_params(self) -> None:
         require(np.isfinite(self.value), f"Received: threshold.value={self.value} (must be finite)")
+
+    def _compute(self, scores: np.ndarray) -> float:
         return self.value
 
 
@@ -23,8 +25,10 @@ class QuantileThreshold(ThresholdStrategy):
     def __init__(self, q: float = 0.99):
         self.q = q
 
-    def _compute(self, scores: np.ndarray) -> float:
+    def check_params(self) -> None:
         require(0.0 < self.q <= 1.0, f"Received: threshold.q={self.q} (must be in (0, 1])")
+
+    def _compute(self, scores: np.ndarray) -> float:
         return float(np.quantile(scores, self.q))
 
 
@@ -41,8 +45,10 @@ class MeanStdThreshold(ThresholdStrategy):
     def __init__(self, k: float = 3.0):
         self.k = k
 
-    def _compute(self, scores: np.ndarray) -> float:
+    def check_params(self) -> None:
         require(self.k >= 0, f"Received: threshold.k={self.k} (must be >= 0)")
+
+    def _compute(self, scores: np.ndarray) -> float:
         return float(scores.mean() + self.k * scores.std())
 
 
@@ -52,6 +58,8 @@ class MadThreshold(ThresholdStrategy):
     def __init__(self, k: float = 3.0):
         self.k = k
 
-    def _compute(self, scores: np.ndarray) -> float:
+    def check_params(self) -> None:
         require(self.k >= 0, f"Received: threshold.k={self.k} (must be >= 0)")
+
+    def _compute(self, scores: np.ndarray) -> float:
         return float(np.median(scores) + self.k * median_abs_deviation(scores, scale="normal"))
