@@ -18,13 +18,8 @@ from tsadlab import artifacts, plots
 from tsadlab.detection import detect, is_oracle, threshold_params
 from tsadlab.errors import ArtifactError, ConfigError
 from tsadlab.metrics import EventCounts
-from tsadlab.pipeline import (
-    align_errors,
-    column_means,
-    labeled_columns,
-    labeled_metrics,
-    scores_frame,
-)
+from tsadlab.pipeline import align_errors, scores_frame
+from tsadlab.run_summary import column_means, labeled_columns, labeled_metrics
 from tsadlab.scoring import ALIGNMENTS
 from tsadlab.thresholds import make_threshold
 
