@@ -19,6 +19,7 @@ from conftest import TINY, compose_config
 
 from tsadlab.cli import CONFIG_DIR
 from tsadlab.pipeline import settings
+from tsadlab.report import main as report_main
 from tsadlab.tune import tune
 from tsadlab.tuning.hypermodel import PipelineHyperModel, choose_objective, validation_labels
 from tsadlab.tuning.space import parse_space
@@ -68,6 +69,18 @@ def test_search_records_trials_and_its_best_experiment_retrains_to_the_same_loss
     metrics = json.loads((retrain_dir / "metrics.json").read_text())
     assert metrics["experiment"] == f"{search_name}_best"
     assert metrics["training"]["best_monitor"] == pytest.approx(best["objective"], rel=1e-5)
+
+    # tsadlab-report reads the search folder: each trial a run, the retrained one too
+    report_main([str(result.project_dir), "--out", str(tmp_path / "report")])
+    runs = pd.read_csv(tmp_path / "report" / "runs.csv")
+    assert list(runs["state"]) == ["finished"] * 4
+    is_trial = runs["run_dir"].str.contains("trial_")
+    trial_runs, retrained = runs[is_trial], runs[~is_trial].iloc[0]
+    assert trial_runs["config.model.dropout"].tolist() == pytest.approx(
+        trials["model.dropout"].tolist()
+    )
+    assert trial_runs["metrics.objective"].tolist() == trials["objective"].tolist()
+    assert retrained["metrics.training.best_monitor"] == pytest.approx(best["objective"], 1e-5)
 
 
 def test_the_same_search_seed_draws_the_same_trials(tmp_path, search_name):

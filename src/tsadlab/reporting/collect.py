@@ -17,6 +17,9 @@ import yaml
 from tsadlab import artifacts
 from tsadlab.errors import ArtifactError
 
+TRIALS_FILE, SEARCH_FILE = "trials.csv", "search.yaml"
+# KerasTuner's trial status as a run state.
+TRIAL_STATES = {"COMPLETED": "finished", "FAILED": "failed", "INVALID": "failed"}
 # Folders inside a run that hold parts of it, not runs of their own.
 RUN_PARTS = {"series", "reruns", "evaluations", "figures", "tensorboard", ".hydra"}
 
@@ -36,6 +39,10 @@ def find_runs(patterns: list[str]) -> list[Path]:
 def _runs_under(path: Path) -> list[Path]:
     if (path / artifacts.STATUS_FILE).exists():
         return [path.resolve()]
+    if is_search(path):  # a tsadlab-tune project folder: its trials are the runs
+        trials = pd.read_csv(path / TRIALS_FILE, dtype={"trial": str})
+        retrained = _runs_under(path / "retrain") if (path / "retrain").is_dir() else []
+        return [(path / f"trial_{t}").resolve() for t in trials["trial"]] + retrained
     if not path.is_dir():
         return []
     return [
@@ -70,8 +77,42 @@ def _read_mapping(path: Path, reader: Callable[[str], object]) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def is_search(path: Path) -> bool:
+    """Whether `path` is a search project folder (tsadlab-tune writes both files)."""
+    return (path / TRIALS_FILE).is_file() and (path / SEARCH_FILE).is_file()
+
+
+def trial_row(trial_dir: Path) -> dict:
+    """A search trial as a run: the search's settings with the trial's values as config;
+    its objective, losses, epochs and seconds as metrics."""
+    project = trial_dir.parent
+    trials = pd.read_csv(project / TRIALS_FILE, dtype={"trial": str}).set_index("trial")
+    trial = trials.loc[trial_dir.name.removeprefix("trial_")]
+    settings = flatten(_read_mapping(project / SEARCH_FILE, yaml.safe_load), "config")
+    metrics = {}
+    for column, value in trial.items():
+        if f"config.{column}" in settings:
+            settings[f"config.{column}"] = value
+        elif column not in ("status", "worker", "error"):
+            metrics[f"metrics.{column}"] = value
+    if "metrics.val_loss" in metrics:  # what a training run calls its best monitored loss
+        metrics["metrics.training.best_monitor"] = metrics["metrics.val_loss"]
+    error = trial.get("error")
+    return {
+        "run_dir": str(trial_dir),
+        "state": TRIAL_STATES.get(trial["status"], "incomplete"),
+        "error": error if isinstance(error, str) else None,
+        "started": None,
+        "resumed_in": None,
+        **settings,
+        **metrics,
+    }
+
+
 def run_row(run_dir: Path) -> dict:
     """One run as a flat row: where, state, why it stopped, config and metrics."""
+    if is_search(run_dir.parent) and run_dir.name.startswith("trial_"):
+        return trial_row(run_dir)
     status = artifacts.read_status(run_dir)
     config = _read_mapping(run_dir / "config.yaml", yaml.safe_load) or _read_mapping(
         run_dir / ".hydra" / "config.yaml", yaml.safe_load

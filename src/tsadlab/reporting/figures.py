@@ -26,7 +26,10 @@ def with_groups(runs: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def metric_by_group(runs: pd.DataFrame, metric: str, path: Path) -> Path:
     """One box per group, every run a dot on it."""
     data = runs[runs[metric].notna()]
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * max(2, data["group"].nunique())))
+    longest = int(data["group"].str.len().max())  # the labels sit left of the plot
+    fig, ax = plt.subplots(
+        figsize=(6 + 0.075 * longest, 0.5 + 0.45 * max(2, data["group"].nunique()))
+    )
     with warnings.catch_warnings():  # seaborn 0.13 passes matplotlib 3.11 a deprecated flag
         warnings.simplefilter("ignore", DeprecationWarning)
         sns.boxplot(data=data, x=metric, y="group", color="#dfe7f2", ax=ax, fliersize=0)
