@@ -86,6 +86,8 @@ def _flat(windows: np.ndarray) -> np.ndarray:
 
 
 def _check_window(window: int, n_features: int) -> None:
+    # models.common.check_shape says the same, but importing it would import Keras before
+    # the pipeline has chosen the backend
     if window < 2 or n_features < 1:
         raise ConfigError(f"Received: window={window}, n_features={n_features} (need >= 2, >= 1)")
 

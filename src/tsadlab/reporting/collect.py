@@ -6,6 +6,7 @@ reruns belong to it and are not listed apart) becomes one row of `runs.csv`: its
 `metrics.<key>`. Failed, interrupted and incomplete runs are listed, never averaged in.
 """
 
+import functools
 import glob
 import json
 from collections.abc import Callable
@@ -82,13 +83,21 @@ def is_search(path: Path) -> bool:
     return (path / TRIALS_FILE).is_file() and (path / SEARCH_FILE).is_file()
 
 
+@functools.lru_cache(maxsize=8)
+def _search_files(project: Path, modified: int) -> tuple[pd.DataFrame, dict]:
+    """trials.csv by trial id, and search.yaml flattened: read once per search folder (and
+    again when trials.csv changes, as during a running search)."""
+    trials = pd.read_csv(project / TRIALS_FILE, dtype={"trial": str}).set_index("trial")
+    return trials, flatten(_read_mapping(project / SEARCH_FILE, yaml.safe_load), "config")
+
+
 def trial_row(trial_dir: Path) -> dict:
     """A search trial as a run: the search's settings with the trial's values as config;
     its objective, losses, epochs and seconds as metrics."""
     project = trial_dir.parent
-    trials = pd.read_csv(project / TRIALS_FILE, dtype={"trial": str}).set_index("trial")
+    trials, search = _search_files(project, (project / TRIALS_FILE).stat().st_mtime_ns)
     trial = trials.loc[trial_dir.name.removeprefix("trial_")]
-    settings = flatten(_read_mapping(project / SEARCH_FILE, yaml.safe_load), "config")
+    settings = dict(search)
     metrics = {}
     for column, value in trial.items():
         if f"config.{column}" in settings:
