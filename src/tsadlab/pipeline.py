@@ -290,10 +290,9 @@ def scores_frame(
 
 def failure_reason(exc: BaseException) -> str:
     """What status.json says about a failed run."""
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted"
-    if isinstance(exc, Terminated):
-        return "terminated"
+    if isinstance(exc, KeyboardInterrupt | Terminated):
+        # the names run_state reads as `interrupted`
+        return artifacts.INTERRUPTIONS[isinstance(exc, Terminated)]
     if isinstance(exc, TsadlabError):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -30,6 +30,13 @@ def is_baseline(name: str) -> bool:
     return name in BASELINES
 
 
+def check_shape(window: int, n_features: int) -> None:
+    """A window of at least 2 steps and at least one feature (every builder checks it; here,
+    where importing it loads no Keras, so that the baselines can share it)."""
+    if window < 2 or n_features < 1:
+        raise ConfigError(f"Received: window={window}, n_features={n_features} (need >= 2, >= 1)")
+
+
 def get_builder(name: str) -> Callable[..., Any]:
     """The builder function registered as `name`."""
     if name not in MODELS:

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import IsolationForest
 
 from tsadlab.errors import ConfigError
+from tsadlab.models import check_shape
 
 # MAD times this estimates the standard deviation of normally distributed data.
 MAD_TO_STD = 1.4826
@@ -85,18 +86,11 @@ def _flat(windows: np.ndarray) -> np.ndarray:
     return np.asarray(windows).reshape(len(windows), -1)
 
 
-def _check_window(window: int, n_features: int) -> None:
-    # models.common.check_shape says the same, but importing it would import Keras before
-    # the pipeline has chosen the backend
-    if window < 2 or n_features < 1:
-        raise ConfigError(f"Received: window={window}, n_features={n_features} (need >= 2, >= 1)")
-
-
 def build_isolation_forest(
     window: int, n_features: int, n_estimators: int = 100, max_samples: int = 256, seed: int = 0
 ) -> IsolationForestDetector:
     """The isolation-forest baseline."""
-    _check_window(window, n_features)
+    check_shape(window, n_features)
     if n_estimators < 1 or max_samples < 2:
         raise ConfigError(
             f"Received: model.n_estimators={n_estimators}, model.max_samples={max_samples} "
@@ -109,11 +103,11 @@ def build_rolling_zscore(
     window: int, n_features: int, robust: bool = False, seed: int = 0
 ) -> RollingZScoreDetector:
     """The rolling z-score (robust: MAD) baseline; `window` rows, the last one scored."""
-    _check_window(window, n_features)
+    check_shape(window, n_features)
     return RollingZScoreDetector(robust)
 
 
 def build_random_score(window: int, n_features: int, seed: int = 0) -> RandomScoreDetector:
     """The random-score baseline."""
-    _check_window(window, n_features)
+    check_shape(window, n_features)
     return RandomScoreDetector(seed)

@@ -1,16 +1,11 @@
-"""What every builder shares: checking sizes and compiling with a named loss and optimizer."""
+"""What every Keras builder shares: checking sizes and compiling with a named loss and
+optimizer."""
 
 from collections.abc import Sequence
 
 import keras
 
 from tsadlab.errors import ConfigError
-
-
-def check_shape(window: int, n_features: int) -> None:
-    """A window of at least 2 steps and at least one feature."""
-    if window < 2 or n_features < 1:
-        raise ConfigError(f"Received: window={window}, n_features={n_features} (need >= 2, >= 1)")
 
 
 def check_sizes(key: str, sizes: Sequence[int]) -> list[int]:

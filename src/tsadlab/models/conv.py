@@ -6,7 +6,8 @@ from collections.abc import Sequence
 import keras
 
 from tsadlab.errors import ConfigError
-from tsadlab.models.common import check_dropout, check_shape, check_sizes, compile_model
+from tsadlab.models import check_shape
+from tsadlab.models.common import check_dropout, check_sizes, compile_model
 
 
 def build_conv_ae(

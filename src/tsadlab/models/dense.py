@@ -4,7 +4,8 @@ from collections.abc import Sequence
 
 import keras
 
-from tsadlab.models.common import check_dropout, check_shape, check_sizes, compile_model
+from tsadlab.models import check_shape
+from tsadlab.models.common import check_dropout, check_sizes, compile_model
 
 
 def build_dense_ae(

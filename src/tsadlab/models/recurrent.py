@@ -5,7 +5,8 @@ from typing import Any
 
 import keras
 
-from tsadlab.models.common import check_dropout, check_shape, check_sizes, compile_model
+from tsadlab.models import check_shape
+from tsadlab.models.common import check_dropout, check_sizes, compile_model
 
 CELLS = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 

@@ -8,7 +8,8 @@ import keras
 from keras import ops
 
 from tsadlab.errors import ConfigError
-from tsadlab.models.common import check_dropout, check_shape, check_sizes, compile_model
+from tsadlab.models import check_shape
+from tsadlab.models.common import check_dropout, check_sizes, compile_model
 
 
 @keras.saving.register_keras_serializable(package="tsadlab")
