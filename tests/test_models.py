@@ -5,7 +5,7 @@ from tsadlab.errors import ConfigError
 from tsadlab.models import MODELS, build_model, is_baseline
 from tsadlab.runtime import load_keras
 
-keras = load_keras("tensorflow")
+keras = load_keras("jax")
 
 
 def test_tutorial_architecture_and_parameter_count():

@@ -85,7 +85,10 @@ def write_csv(path: Path, frame: pd.DataFrame) -> Path:
 
 def save_keras_model(path: Path, model: Any) -> Path:
     """Save a Keras model as `.keras` atomically (Keras insists on the suffix)."""
-    return write_atomic(path, lambda tmp: model.save(tmp))
+    from tsadlab.runtime import tensorflow_hidden_from_keras
+
+    with tensorflow_hidden_from_keras():
+        return write_atomic(path, lambda tmp: model.save(tmp))
 
 
 def read_status(run_dir: Path) -> dict:

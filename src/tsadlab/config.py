@@ -225,6 +225,7 @@ class TrainerConfig:
     restore_best_weights: bool = True
     tensorboard: bool = False
     predict_batch_size: int = 1024
+    steps_per_epoch: int | None = None
     verbose: int = 2
     resume: bool = True
     resume_dir: str | None = "outputs/.resume"
@@ -320,7 +321,7 @@ class RunConfig:
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     name: str = "default"
     seed: int = 0
-    backend: Backend = Backend.tensorflow
+    backend: Backend = Backend.jax
 
 
 class TunerKind(Enum):

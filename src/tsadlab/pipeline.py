@@ -72,6 +72,12 @@ class Windows:
     span: int
 
 
+# Windows predicted per call when scoring (a chunk of 64k windows of 100 rows is 25 MB).
+PREDICT_CHUNK_WINDOWS = 65536
+# Above this many bytes of float32 training windows, batches are cut from views on the fly.
+STREAM_ABOVE_BYTES = 256 * 2**20
+
+
 class StageTimer:
     """Wall seconds per named stage, for metrics.json."""
 
@@ -83,8 +89,9 @@ class StageTimer:
         start = time.perf_counter()
         try:
             yield
-        finally:
-            self.seconds[stage] = round(time.perf_counter() - start, 3)
+        finally:  # a stage may come back (artifacts are written as soon as they are final)
+            spent = time.perf_counter() - start + self.seconds.get(stage, 0.0)
+            self.seconds[stage] = round(spent, 3)
 
 
 def settings(cfg: DictConfig | dict) -> dict:
@@ -111,9 +118,14 @@ def make_windows(
     return Windows(x_train, y_train, x_test, split_at, span)
 
 
+SPLIT_NAMES = ("train", "val", "test")
+
+
 def row_splits(n_rows: int, n_train: int, windows: Windows, stride: int) -> np.ndarray:
     """'train' / 'val' / 'test' per row; val rows start where the first validation window ends."""
-    split = np.full(n_rows, "test", dtype=object)
+    # one shared "test" object in every slot: np.full would make a string object per row
+    split = np.empty(n_rows, dtype=object)
+    split[:] = "test"
     split[:n_train] = "train"
     if windows.val_start < len(windows.x_train):
         split[windows.val_start * stride + windows.span - 1 : n_train] = "val"
@@ -167,14 +179,13 @@ def fit_configured_model(
     if isinstance(model, WindowDetector):  # fitted once, on the windows before validation
         model.fit(x[:at])
         return pd.DataFrame({"epoch": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
-    validation = None
-    if at < len(x):
-        validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
     t = s["trainer"]
+    first_epoch = backup.initial_epoch if backup else initial_epoch
+    train, targets, validation = training_data(x, y, at, t, s["seed"], first_epoch)
     return fit_model(
         model,
-        np.ascontiguousarray(x[:at]),
-        fit_targets(x[:at], y[:at]),
+        train,
+        targets,
         validation,
         epochs=t["epochs"] if epochs is None else epochs,
         batch_size=t["batch_size"],
@@ -188,6 +199,51 @@ def fit_configured_model(
         initial_epoch=initial_epoch,
         backup=backup,
     )
+
+
+def stream_windows(n_windows: int, window_shape: tuple, steps_per_epoch: int | None) -> bool:
+    """Cut training batches from the window views on the fly (instead of one array of windows)
+    when training is bounded by steps_per_epoch or the windows would take more than
+    STREAM_ABOVE_BYTES as float32."""
+    size = n_windows * int(np.prod(window_shape)) * 4
+    return steps_per_epoch is not None or size > STREAM_ABOVE_BYTES
+
+
+def training_data(
+    x: np.ndarray, y: np.ndarray, at: int, t: dict, seed: int, first_epoch: int
+) -> tuple[Any, np.ndarray | None, Any]:
+    """What fit_model takes: (windows, targets, validation pair) as arrays, or (batches, None,
+    validation batches) when streaming (see `stream_windows`)."""
+    steps = t["steps_per_epoch"]
+    if not stream_windows(len(x), x.shape[1:], steps):
+        validation = None
+        if at < len(x):
+            validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
+        return np.ascontiguousarray(x[:at]), fit_targets(x[:at], y[:at]), validation
+    from tsadlab.batches import WindowBatches
+
+    batch = t["batch_size"]
+    order = "sample" if steps is not None else "shuffle" if t["shuffle"] else "sequential"
+    targets = None if y is x else y  # None: reconstruct the window
+    train = WindowBatches(
+        x[:at],
+        targets[:at] if targets is not None else None,
+        batch,
+        order,
+        steps,
+        seed,
+        first_epoch,
+    )
+    validation = None
+    if at < len(x):
+        validation = WindowBatches(
+            x[at:],
+            targets[at:] if targets is not None else None,
+            batch,
+            "even" if steps else "sequential",
+            steps,
+        )
+    return train, None, validation
 
 
 def train_model(
@@ -211,36 +267,48 @@ def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: di
         "train": prepared.model_input[: prepared.n_train],
         "test": prepared.model_input[prepared.n_train :],
     }
-    tables = []
     if metric == "point" and isinstance(model, WindowDetector):
         raise ConfigError(
             f"Received: scoring.error=point with model={s['model']['name']} (a baseline scores "
             "whole windows: use scoring.error=mae)"
         )
+    names, columns = [], {"window": [], "start": [], "error": []}
     for part, x in (("train", windows.x_train), ("test", windows.x_test)):
         if len(x) == 0:
             continue
         if isinstance(model, WindowDetector):
             errors = model.score_windows(x)
-            index = np.arange(len(x))
-            tables.append(
-                pd.DataFrame(
-                    {"part": part, "window": index, "start": index * stride, "error": errors}
-                )
-            )
-            continue
-        x_hat = model.predict(x, batch_size=batch, verbose=0)
-        if metric == "point":
+        elif metric == "point":
+            x_hat = model.predict(x, batch_size=batch, verbose=0)
             errors = point_errors(parts[part], x_hat, stride)
-            index = start = np.arange(len(errors))
         else:
-            errors = window_errors(x, x_hat, metric)
-            index = np.arange(len(x))
-            start = index * stride
-        tables.append(
-            pd.DataFrame({"part": part, "window": index, "start": start, "error": errors})
-        )
-    return pd.concat(tables, ignore_index=True)
+            errors = predicted_window_errors(model, x, batch, metric)
+        small = len(errors) * stride < 2**31  # row numbers fit int32: half the memory
+        index = np.arange(len(errors), dtype=np.int32 if small else np.int64)
+        names.append((part, len(errors)))
+        columns["window"].append(index)
+        columns["start"].append(index if metric == "point" else index * stride)
+        columns["error"].append(errors)
+    # one table built once (a categorical part): a long series' errors are held only once
+    part_codes = np.concatenate([np.full(n, i, dtype=np.int8) for i, (_, n) in enumerate(names)])
+    table = {"part": pd.Categorical.from_codes(part_codes, [name for name, _ in names])}
+    for key, arrays in columns.items():
+        table[key] = np.concatenate(arrays)
+        arrays.clear()
+    return pd.DataFrame(table, copy=False)
+
+
+def predicted_window_errors(model: Any, x: np.ndarray, batch: int, metric: str) -> np.ndarray:
+    """Each window's error against its reconstruction, predicted in chunks of about
+    PREDICT_CHUNK_WINDOWS windows: only one chunk of windows and its reconstruction are ever
+    held, whatever the length of the series."""
+    chunk = max(batch, PREDICT_CHUNK_WINDOWS // batch * batch)
+    errors = np.empty(len(x))
+    for start in range(0, len(x), chunk):
+        windows = np.ascontiguousarray(x[start : start + chunk])
+        reconstruction = model.predict(windows, batch_size=batch, verbose=0)
+        errors[start : start + len(windows)] = window_errors(windows, reconstruction, metric)
+    return errors
 
 
 def align_errors(
@@ -252,7 +320,7 @@ def align_errors(
     for part, rows in (("train", n_train), ("test", n_rows - n_train)):
         if rows == 0:
             continue
-        e = errors.loc[errors["part"] == part, "error"].to_numpy()
+        e = errors["error"].to_numpy()[(errors["part"] == part).to_numpy()]
         if scoring["error"] == "point":
             scores = e
         else:
@@ -279,7 +347,7 @@ def scores_frame(
     frame = pd.DataFrame({"timestamp": timestamps})
     for j, name in enumerate(names):
         frame[name] = raw[:, j]
-    frame["split"] = split
+    frame["split"] = pd.Categorical(split, categories=list(SPLIT_NAMES))
     frame["score"] = scores
     frame["threshold"] = detection.thresholds
     frame["is_anomaly"] = detection.flags.astype(np.int8)
@@ -332,11 +400,9 @@ def check_before_training(s: dict) -> None:
     parameter must not cost a training."""
     t = s["trainer"]
     check_trainer(t["epochs"], t["batch_size"], t["patience"])
-    if s["trainer"]["predict_batch_size"] < 1:
-        raise ConfigError(
-            f"Received: trainer.predict_batch_size={s['trainer']['predict_batch_size']} "
-            "(must be >= 1)"
-        )
+    for key in ("predict_batch_size", "steps_per_epoch"):
+        if t.get(key) is not None and t[key] < 1:
+            raise ConfigError(f"Received: trainer.{key}={t[key]} (must be >= 1)")
     smooth_scores(np.zeros(4), s["scoring"]["smoothing"])
     make_threshold(s["threshold"]["name"], **threshold_params(s["threshold"])).check_params()
 
@@ -451,6 +517,9 @@ def run_series_stages(
             d["stride"],
             s["scoring"],
         )
+    with timer("artifacts"):  # written now: a long series' table need not be held until the end
+        artifacts.write_csv(run_dir / "window_errors.csv", errors)
+        del errors
     split = row_splits(len(scores), prepared.n_train, windows, d["stride"])
     with timer("threshold"):
         detection = detect(s["threshold"], prepared.timestamps, scores, split, prepared.labels)
@@ -488,7 +557,6 @@ def run_series_stages(
             artifacts.save_keras_model(run_dir / "model.keras", model)
         artifacts.write_text(run_dir / "scaler.json", scaler_json(prepared.scaler))
         artifacts.write_csv(run_dir / "history.csv", history)
-        artifacts.write_csv(run_dir / "window_errors.csv", errors)
         artifacts.write_csv(run_dir / "scores.csv", frame)
         artifacts.write_csv(run_dir / "events.csv", detection.events)
     timer.seconds["total"] = round(

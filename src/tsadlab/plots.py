@@ -23,6 +23,42 @@ from tsadlab.intervals import flag_runs
 
 PLOTLY_JS = "plotly.min.js"
 SPLIT_COLORS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868"}
+# A line trace draws every row up to this many; a longer series is drawn from each of
+# LINE_POINTS / 2 equal buckets' lowest and highest rows, so spikes survive and a page of a
+# ten-million-row series stays a few MB. Markers (flagged rows) are never thinned.
+LINE_POINTS = 20_000
+# Score histograms get a KDE up to this many scores (seaborn's KDE is O(scores x grid)); more
+# scores are binned with numpy and drawn without one.
+KDE_POINTS = 200_000
+
+
+def line_rows(values: np.ndarray, limit: int = LINE_POINTS) -> np.ndarray:
+    """Rows that draw `values` as a line of at most about `limit` points: all rows when there
+    are few, else each bucket's lowest and highest finite row (in time order)."""
+    n = len(values)
+    if n <= limit:
+        return np.arange(n)
+    buckets = max(1, limit // 2)
+    size = -(-n // buckets)
+    rows = []
+    # a block of buckets at a time: the temporary copies stay small for any n
+    for first in range(0, n, size * 1000):
+        block = np.asarray(values[first : first + size * 1000], dtype=float)
+        padded = np.full(-(-len(block) // size) * size, np.nan)
+        padded[: len(block)] = block
+        padded = padded.reshape(-1, size)
+        missing = np.isnan(padded)
+        starts = first + np.arange(len(padded)) * size
+        rows += [starts + np.where(missing, np.inf, padded).argmin(axis=1)]
+        rows += [starts + np.where(missing, -np.inf, padded).argmax(axis=1)]
+    rows = np.concatenate(rows)
+    return np.unique(rows[rows < n])
+
+
+def _line(x: pd.Index | np.ndarray, y: np.ndarray, **kwargs: object) -> go.Scatter:
+    """A line trace of y over x, thinned to `line_rows` for long series."""
+    rows = line_rows(np.asarray(y, dtype=float))
+    return go.Scatter(x=np.asarray(x)[rows], y=np.asarray(y)[rows], mode="lines", **kwargs)
 
 
 def loss_curve(history: pd.DataFrame, path: Path) -> Path:
@@ -40,7 +76,11 @@ def score_distribution(scores: np.ndarray, threshold: float, title: str, path: P
     """Histogram with KDE of the finite scores, the threshold as a vertical line."""
     finite = scores[np.isfinite(scores)]
     fig, ax = plt.subplots(figsize=(7, 4))
-    sns.histplot(finite, bins=50, kde=len(finite) > 1 and np.ptp(finite) > 0, ax=ax)
+    if len(finite) <= KDE_POINTS:
+        sns.histplot(finite, bins=50, kde=len(finite) > 1 and np.ptp(finite) > 0, ax=ax)
+    else:  # binned here: seaborn would copy millions of scores into a table first
+        counts, edges = np.histogram(finite, bins=50)
+        ax.stairs(counts, edges, fill=True, alpha=0.75, edgecolor="white")
     ax.axvline(threshold, color="crimson", linestyle="--", label=f"threshold {threshold:.4g}")
     above = int((finite > threshold).sum())
     ax.set(xlabel="score", ylabel="count", title=f"{title} ({above} of {len(finite)} above)")
@@ -59,12 +99,7 @@ def series_figure(
     timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...]
 ) -> go.Figure:
     """Interactive line chart of the series in original units."""
-    fig = go.Figure(
-        [
-            go.Scatter(x=timestamps, y=values[:, j], mode="lines", name=name)
-            for j, name in enumerate(columns)
-        ]
-    )
+    fig = go.Figure([_line(timestamps, values[:, j], name=name) for j, name in enumerate(columns)])
     fig.update_layout(title="Series", xaxis_title="time", yaxis_title="value")
     return fig
 
@@ -89,22 +124,10 @@ def scores_figure(
         rows = split == name
         if rows.any():
             fig.add_trace(
-                go.Scatter(
-                    x=timestamps[rows],
-                    y=scores[rows],
-                    mode="lines",
-                    name=f"{name} score",
-                    line={"color": color},
-                )
+                _line(timestamps[rows], scores[rows], name=f"{name} score", line={"color": color})
             )
     fig.add_trace(
-        go.Scatter(
-            x=timestamps,
-            y=thresholds,
-            mode="lines",
-            name="threshold",
-            line={"color": "crimson", "dash": "dash"},
-        )
+        _line(timestamps, thresholds, name="threshold", line={"color": "crimson", "dash": "dash"})
     )
     fig.update_layout(title="Anomaly score vs threshold", xaxis_title="time", yaxis_title="score")
     return fig
@@ -135,7 +158,7 @@ def anomalies_figure(
     """The series in original units, a marker on every flagged row, labels shaded."""
     fig = go.Figure()
     for j, name in enumerate(columns):
-        fig.add_trace(go.Scatter(x=timestamps, y=values[:, j], mode="lines", name=name))
+        fig.add_trace(_line(timestamps, values[:, j], name=name))
         for part, color in SPLIT_COLORS.items():
             rows = flags & (split == part)
             if rows.any():
@@ -174,10 +197,9 @@ def value_columns(frame: pd.DataFrame) -> list[str]:
 
 
 def detection_figures(frame: pd.DataFrame, threshold: float, figures: Path) -> None:
-    """Score distributions, scores vs threshold, and anomalies, from a scores table."""
-    scores, split = frame["score"].to_numpy(), frame["split"].to_numpy()
-    timestamps = pd.DatetimeIndex(frame["timestamp"])
-    test = split == "test"
+    """Score distributions (of every score), scores vs threshold, and anomalies (drawn from
+    `plotted_rows`), from a scores table."""
+    scores, test = frame["score"].to_numpy(), (frame["split"] == "test").to_numpy()
     score_distribution(
         scores[~test], threshold, "Training-period scores", figures / "train_score_dist.png"
     )
@@ -187,24 +209,44 @@ def detection_figures(frame: pd.DataFrame, threshold: float, figures: Path) -> N
         score_distribution(
             scores, threshold, "All scores (no test part)", figures / "test_score_dist.png"
         )
+    drawn = frame.iloc[plotted_rows(frame)]
+    timestamps, split = pd.DatetimeIndex(drawn["timestamp"]), drawn["split"].to_numpy()
     scores_page(
         timestamps,
-        scores,
+        drawn["score"].to_numpy(),
         split,
-        frame["threshold"].to_numpy(),
+        drawn["threshold"].to_numpy(),
         figures / "scores_vs_threshold.html",
     )
-    columns = value_columns(frame)
-    labels = frame["label"].to_numpy().astype(bool) if "label" in frame else None
+    columns = value_columns(drawn)
+    labels = drawn["label"].to_numpy().astype(bool) if "label" in drawn else None
     anomalies_page(
         timestamps,
-        frame[columns].to_numpy(),
+        drawn[columns].to_numpy(),
         tuple(columns),
-        frame["is_anomaly"].to_numpy().astype(bool),
+        drawn["is_anomaly"].to_numpy().astype(bool),
         split,
         figures / "anomalies.html",
         labels,
     )
+
+
+def plotted_rows(frame: pd.DataFrame, limit: int = LINE_POINTS) -> np.ndarray:
+    """Rows of a scores table that the pages draw: every row of a short table; of a long one,
+    the rows that keep each line's shape (`line_rows` of the scores, the thresholds and each
+    value column), every flagged row, and the first and last row of every split and label
+    run."""
+    if len(frame) <= limit:
+        return np.arange(len(frame))
+    keep = [line_rows(frame[c].to_numpy(dtype=float), limit) for c in ("score", "threshold")]
+    keep += [line_rows(frame[c].to_numpy(dtype=float), limit) for c in value_columns(frame)]
+    keep.append(np.flatnonzero(frame["is_anomaly"].to_numpy()))
+    for column in ("split", "label"):
+        if column in frame:
+            codes = pd.factorize(frame[column])[0]
+            changes = np.flatnonzero(np.diff(codes)) + 1
+            keep += [changes - 1, changes, np.array([0, len(frame) - 1])]
+    return np.unique(np.concatenate(keep))
 
 
 def search_figures(trials: pd.DataFrame, objective: str, direction: str, folder: Path) -> None:

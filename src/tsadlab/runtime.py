@@ -60,11 +60,35 @@ def seed_everything(keras: ModuleType, seed: int) -> None:
     """Seed Python, numpy and the backend; make TensorFlow's kernels deterministic."""
     if not 0 <= seed < 2**32:
         raise ConfigError(f"Received: seed={seed} (must be in [0, 2**32))")
-    keras.utils.set_random_seed(seed)
+    if keras.config.backend() == "tensorflow":
+        keras.utils.set_random_seed(seed)
+    else:
+        with tensorflow_hidden_from_keras():
+            keras.utils.set_random_seed(seed)
     if keras.config.backend() == "tensorflow":
         import tensorflow as tf
 
         tf.config.experimental.enable_op_determinism()
+
+
+@contextmanager
+def tensorflow_hidden_from_keras() -> Iterator[None]:
+    """Keras imports TensorFlow whenever it is installed, on any backend, just to check
+    for TensorFlow objects (set_random_seed, model.save): ~1 GB of memory and seconds of
+    import for nothing a JAX process uses. Within the block its lazy handle reads as absent
+    (a no-op once TensorFlow is imported)."""
+    from keras.src.utils import module_utils  # no public switch for this
+
+    handle = module_utils.tensorflow
+    if handle.module is not None:  # already imported: nothing to save
+        yield
+        return
+    before = handle._available
+    handle._available = False
+    try:
+        yield
+    finally:
+        handle._available = before
 
 
 def package_versions() -> dict[str, str]:

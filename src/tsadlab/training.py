@@ -33,9 +33,9 @@ def check_trainer(epochs: int, batch_size: int, patience: int) -> None:
 
 def fit_model(
     model: Any,
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    validation: tuple[np.ndarray, np.ndarray] | None,
+    x_train: Any,
+    y_train: np.ndarray | None,
+    validation: Any,
     epochs: int,
     batch_size: int,
     shuffle: bool = False,
@@ -49,8 +49,11 @@ def fit_model(
     backup: TrainingBackup | None = None,
 ) -> pd.DataFrame:
     """Train with early stopping on val_loss (loss without validation); stop with a clear error
-    if the loss becomes NaN or infinite. `callbacks` are added to the project's own; with a
-    `backup`, training resumes from its saved state and saves its own after every epoch."""
+    if the loss becomes NaN or infinite. `x_train` is an array of windows with targets
+    `y_train`, or a Keras PyDataset of (windows, targets) batches with `y_train` None (then
+    `validation` is one too, and batch_size and shuffle are the dataset's). `callbacks` are
+    added to the project's own; with a `backup`, training resumes from its saved state and
+    saves its own after every epoch."""
     import keras
 
     check_trainer(epochs, batch_size, patience)
@@ -76,16 +79,16 @@ def fit_model(
         callbacks.append(backup.callback(early_stopping))
     if tensorboard_dir is not None:
         callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
+    batching = {} if y_train is None else {"batch_size": batch_size, "shuffle": shuffle}
     history = model.fit(
         x_train,
         y_train,
         validation_data=validation,
         epochs=epochs,
         initial_epoch=initial_epoch,
-        batch_size=batch_size,
-        shuffle=shuffle,
         callbacks=callbacks,
         verbose=verbose,
+        **batching,
     )
     table = pd.concat([earlier, pd.DataFrame(history.history)], ignore_index=True)
     return _history_table(table, initial_epoch - len(earlier))

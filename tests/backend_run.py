@@ -1,0 +1,39 @@
+"""Helper for test_backends.py, run in a fresh process per Keras backend: trains the default
+model (no dropout) from given initial weights on given windows, and saves what it learned.
+
+python tests/backend_run.py BACKEND IN.npz OUT.npz
+"""
+
+import sys
+
+import numpy as np
+
+from tsadlab import pipeline
+from tsadlab.cli import compose_config
+from tsadlab.training import fit_model
+
+
+def main(backend: str, given: str, out: str) -> None:
+    data = np.load(given)
+    s = pipeline.settings(
+        compose_config(
+            [
+                f"backend={backend}",
+                "model.dropout=0.0",
+                "model.encoder_units=[16]",
+                "model.decoder_units=[16]",
+                "data.window=20",
+            ]
+        )
+    )
+    model = pipeline.build_configured_model(s, 1)
+    model.set_weights([data[f"w{i}"] for i in range(len(model.get_weights()))])
+    x = data["x"]
+    history = fit_model(model, x, x, None, epochs=2, batch_size=32, patience=2, verbose=0)
+    errors = pipeline.predicted_window_errors(model, x, 64, "mae")
+    weights = {f"arr_{i}": w for i, w in enumerate(model.get_weights())}
+    np.savez(out, loss=history["loss"].to_numpy(), errors=errors, **weights)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

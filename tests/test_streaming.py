@@ -1,0 +1,126 @@
+"""Long series: training batches cut from window views on the fly (bounded steps per epoch),
+scoring in chunks, and figures thinned to a bounded number of points."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TINY, compose_config
+
+from tsadlab import pipeline, plots
+from tsadlab.data.windows import model_windows
+from tsadlab.runtime import load_keras
+
+load_keras("jax")
+from tsadlab.batches import WindowBatches  # noqa: E402  (needs the backend chosen first)
+
+
+def series(n: int = 2000) -> np.ndarray:
+    return np.sin(np.arange(n) / 10.0)[:, None].astype(np.float32)
+
+
+def test_sequential_batches_are_the_windows_in_order():
+    x, y = model_windows(series(), 10, "next")
+    batches = WindowBatches(x, y, 64)
+    assert len(batches) == -(-len(x) // 64)
+    first_x, first_y = batches[0]
+    np.testing.assert_array_equal(first_x, x[:64])
+    # target `next`: the following row, spread over every output step
+    np.testing.assert_array_equal(first_y, np.broadcast_to(y[:64, None, :], first_x.shape))
+    last_x, _ = batches[len(batches) - 1]
+    np.testing.assert_array_equal(last_x, x[(len(batches) - 1) * 64 :])
+    recon_x, recon_y = WindowBatches(x, None, 64)[3]
+    assert recon_y is recon_x
+
+
+def test_sampled_epochs_are_bounded_fresh_and_reproducible():
+    x, _ = model_windows(series(), 10, "reconstruction")
+    batches = WindowBatches(x, None, 32, order="sample", steps=5, seed=7)
+    assert len(batches) == 5
+    epoch0 = np.concatenate([batches[i][0] for i in range(5)])
+    batches.on_epoch_end()
+    epoch1 = np.concatenate([batches[i][0] for i in range(5)])
+    assert epoch0.shape == (160, 10, 1) and not np.array_equal(epoch0, epoch1)
+    # a resumed training (first_epoch=1) draws the same batches as epoch 1 did
+    resumed = WindowBatches(x, None, 32, order="sample", steps=5, seed=7, first_epoch=1)
+    np.testing.assert_array_equal(np.concatenate([resumed[i][0] for i in range(5)]), epoch1)
+    # evenly spaced validation: fixed, spread over the whole range
+    even = WindowBatches(x, None, 32, order="even", steps=2)
+    starts = np.concatenate([even[i][0][:, 0, 0] for i in range(2)])
+    assert len(starts) == 64 and starts[0] == x[0, 0, 0] and starts[-1] == x[-1, 0, 0]
+
+
+def test_streaming_is_chosen_by_size_or_steps(monkeypatch):
+    assert not pipeline.stream_windows(6523, (30, 1), None)
+    assert pipeline.stream_windows(6523, (30, 1), 10)
+    assert pipeline.stream_windows(10_000_000, (30, 1), None)
+
+
+def test_a_bounded_run_trains_on_steps_per_epoch_batches(tmp_path):
+    s = pipeline.settings(
+        compose_config([*TINY, "trainer.steps_per_epoch=3", "trainer.batch_size=16"])
+    )
+    seen = []
+
+    class Count(load_keras("jax").callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append(batch)
+
+    prepared_windows = pipeline.Windows(*_windows(s), span=s["data"]["window"])
+    model = pipeline.build_configured_model(s, 1)
+    history = pipeline.fit_configured_model(model, s, prepared_windows, callbacks=[Count()])
+    assert len(history) == 2 and seen == [0, 1, 2, 0, 1, 2]
+    assert np.isfinite(history["val_loss"]).all()
+
+
+def _windows(s):
+    x, y = model_windows(series(400), s["data"]["window"], "reconstruction")
+    return x, y, x[:0], 300
+
+
+def test_chunked_scoring_equals_one_predict(monkeypatch):
+    s = pipeline.settings(compose_config(TINY))
+    model = pipeline.build_configured_model(s, 1)
+    x, _ = model_windows(series(500), 10, "reconstruction")
+    whole = np.abs(model.predict(x, batch_size=64, verbose=0) - x).mean(axis=(1, 2))
+    monkeypatch.setattr(pipeline, "PREDICT_CHUNK_WINDOWS", 100)
+    np.testing.assert_allclose(
+        pipeline.predicted_window_errors(model, x, 32, "mae"), whole, rtol=1e-6
+    )
+
+
+def test_line_rows_keep_every_extreme_and_bound_the_points():
+    values = np.random.default_rng(0).normal(size=1_000_003)
+    values[123_457] = 50.0  # a spike must survive thinning
+    values[999_999] = -50.0
+    values[10:20] = np.nan
+    rows = plots.line_rows(values, limit=2000)
+    assert len(rows) <= 2000 and np.all(np.diff(rows) > 0)
+    assert 123_457 in rows and 999_999 in rows
+    np.testing.assert_array_equal(plots.line_rows(values[:500], limit=2000), np.arange(500))
+
+
+def test_long_frames_are_drawn_from_thinned_rows_with_every_flag():
+    n = 300_000
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.date_range("2020", periods=n, freq="min"),
+            "value": np.sin(np.arange(n) / 50.0),
+            "split": pd.Categorical(np.where(np.arange(n) < 200_000, "train", "test")),
+            "score": np.random.default_rng(1).random(n),
+            "threshold": 0.99,
+            "is_anomaly": np.zeros(n, dtype=np.int8),
+            "label": np.zeros(n, dtype=np.int8),
+        }
+    )
+    frame.loc[[5, 150_001, 299_998], "is_anomaly"] = 1
+    frame.loc[250_000:250_010, "label"] = 1
+    rows = plots.plotted_rows(frame, limit=4000)
+    assert len(rows) < 20_000
+    assert {5, 150_001, 299_998, 199_999, 200_000, 250_000, 250_010} <= set(rows)
+
+
+@pytest.mark.parametrize("bad", ["0", "-2"])
+def test_bad_steps_per_epoch_is_refused_before_training(bad):
+    s = pipeline.settings(compose_config([*TINY, f"trainer.steps_per_epoch={bad}"]))
+    with pytest.raises(Exception, match="steps_per_epoch"):
+        pipeline.check_before_training(s)
