@@ -15,6 +15,8 @@ from tsadlab import cli
 from tsadlab.config import register_configs
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# the default config's backend, for test modules that import Keras before any run chooses it
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 # A model and a series small enough that a full run takes a few seconds.
 TINY = [

@@ -91,3 +91,10 @@ def test_category_runs_store_plotly_js_once(tmp_path, nab_root):
     assert len(copies) == 2  # one figures folder per series
     assert len({c.stat().st_ino for c in copies}) == 1  # the same file, hard-linked
     assert copies[0].stat().st_size > 1_000_000
+
+
+def test_the_cli_job_of_a_category_run_ends_without_a_single_objective(tmp_path, nab_root):
+    from tsadlab.train import train
+
+    assert train(compose_config(tiny_nab(nab_root)), tmp_path / "run") is None
+    assert artifacts.read_status(tmp_path / "run")["status"] == "finished"

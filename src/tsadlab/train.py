@@ -21,10 +21,11 @@ from tsadlab.runtime import Terminated, sigterm_stops_the_run
 
 
 def train(cfg: DictConfig, run_dir: Path) -> float | None:
-    """Run one training job; returns the best monitored loss (the sweep objective)."""
+    """Run one training job; returns the best monitored loss (the sweep objective), or None
+    for a run over several series (each has its own)."""
     absolute_paths(cfg)
     result = run(cfg, run_dir)
-    return result.metrics["training"]["best_monitor"]
+    return result.metrics.get("training", {}).get("best_monitor")
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
