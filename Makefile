@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo tutorial search test test-all lint format clean
+.PHONY: help setup demo tutorial search bench test test-all lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ tutorial: setup ## reproduce the tutorial (experiment=sp500_tutorial)
 
 search: setup ## the default KerasTuner search (search=sp500_lstm_ae, 20 trials) into outputs/tune/
 	$(BIN)/tsadlab-tune
+
+bench: setup ## the speed and memory benchmark (installs the `bench` extra: a CPU PyTorch)
+	$(BIN)/python -m pip install -e '.[dev,bench]'
+	$(BIN)/python experiments/benchmarks/run.py
 
 test: setup ## fast tests (everything not marked slow)
 	$(BIN)/python -m pytest -m "not slow"
