@@ -10,6 +10,7 @@ import numpy as np
 
 from tsadlab import pipeline
 from tsadlab.cli import compose_config
+from tsadlab.scoring import predicted_window_errors
 from tsadlab.training import fit_model
 
 
@@ -30,7 +31,7 @@ def main(backend: str, given: str, out: str) -> None:
     model.set_weights([data[f"w{i}"] for i in range(len(model.get_weights()))])
     x = data["x"]
     history = fit_model(model, x, x, None, epochs=2, batch_size=32, patience=2, verbose=0)
-    errors = pipeline.predicted_window_errors(model, x, 64, "mae")
+    errors = predicted_window_errors(model, x, 64, "mae")
     weights = {f"arr_{i}": w for i, w in enumerate(model.get_weights())}
     np.savez(out, loss=history["loss"].to_numpy(), errors=errors, **weights)
 

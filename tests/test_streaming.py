@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import TINY, compose_config
 
-from tsadlab import pipeline, plots
+from tsadlab import pipeline, plots, scoring, training
 from tsadlab.data.windows import model_windows
 from tsadlab.runtime import load_keras
 
@@ -50,9 +50,9 @@ def test_sampled_epochs_are_bounded_fresh_and_reproducible():
 
 
 def test_streaming_is_chosen_by_size_or_steps(monkeypatch):
-    assert not pipeline.stream_windows(6523, (30, 1), None)
-    assert pipeline.stream_windows(6523, (30, 1), 10)
-    assert pipeline.stream_windows(10_000_000, (30, 1), None)
+    assert not training.stream_windows(6523, (30, 1), None)
+    assert training.stream_windows(6523, (30, 1), 10)
+    assert training.stream_windows(10_000_000, (30, 1), None)
 
 
 def test_a_bounded_run_trains_on_steps_per_epoch_batches(tmp_path):
@@ -82,9 +82,9 @@ def test_chunked_scoring_equals_one_predict(monkeypatch):
     model = pipeline.build_configured_model(s, 1)
     x, _ = model_windows(series(500), 10, "reconstruction")
     whole = np.abs(model.predict(x, batch_size=64, verbose=0) - x).mean(axis=(1, 2))
-    monkeypatch.setattr(pipeline, "PREDICT_CHUNK_WINDOWS", 100)
+    monkeypatch.setattr(scoring, "PREDICT_CHUNK_WINDOWS", 100)
     np.testing.assert_allclose(
-        pipeline.predicted_window_errors(model, x, 32, "mae"), whole, rtol=1e-6
+        scoring.predicted_window_errors(model, x, 32, "mae"), whole, rtol=1e-6
     )
 
 

@@ -44,9 +44,14 @@ from tsadlab.runtime import (
     package_versions,
     seed_everything,
 )
-from tsadlab.scoring import point_errors, point_scores, smooth_scores, window_errors
+from tsadlab.scoring import (
+    point_errors,
+    point_scores,
+    predicted_window_errors,
+    smooth_scores,
+)
 from tsadlab.thresholds import make_threshold
-from tsadlab.training import check_trainer, fit_model, fit_targets
+from tsadlab.training import check_trainer, fit_model, training_data
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +75,6 @@ class Windows:
     x_test: np.ndarray  # empty when the whole series is the training part
     val_start: int  # index of the first validation window (== len(x_train) if none)
     span: int
-
-
-# Windows predicted per call when scoring (a chunk of 64k windows of 100 rows is 25 MB).
-PREDICT_CHUNK_WINDOWS = 65536
-# Above this many bytes of float32 training windows, batches are cut from views on the fly.
-STREAM_ABOVE_BYTES = 256 * 2**20
 
 
 class StageTimer:
@@ -201,51 +200,6 @@ def fit_configured_model(
     )
 
 
-def stream_windows(n_windows: int, window_shape: tuple, steps_per_epoch: int | None) -> bool:
-    """Cut training batches from the window views on the fly (instead of one array of windows)
-    when training is bounded by steps_per_epoch or the windows would take more than
-    STREAM_ABOVE_BYTES as float32."""
-    size = n_windows * int(np.prod(window_shape)) * 4
-    return steps_per_epoch is not None or size > STREAM_ABOVE_BYTES
-
-
-def training_data(
-    x: np.ndarray, y: np.ndarray, at: int, t: dict, seed: int, first_epoch: int
-) -> tuple[Any, np.ndarray | None, Any]:
-    """What fit_model takes: (windows, targets, validation pair) as arrays, or (batches, None,
-    validation batches) when streaming (see `stream_windows`)."""
-    steps = t["steps_per_epoch"]
-    if not stream_windows(len(x), x.shape[1:], steps):
-        validation = None
-        if at < len(x):
-            validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
-        return np.ascontiguousarray(x[:at]), fit_targets(x[:at], y[:at]), validation
-    from tsadlab.batches import WindowBatches
-
-    batch = t["batch_size"]
-    order = "sample" if steps is not None else "shuffle" if t["shuffle"] else "sequential"
-    targets = None if y is x else y  # None: reconstruct the window
-    train = WindowBatches(
-        x[:at],
-        targets[:at] if targets is not None else None,
-        batch,
-        order,
-        steps,
-        seed,
-        first_epoch,
-    )
-    validation = None
-    if at < len(x):
-        validation = WindowBatches(
-            x[at:],
-            targets[at:] if targets is not None else None,
-            batch,
-            "even" if steps else "sequential",
-            steps,
-        )
-    return train, None, validation
-
-
 def train_model(
     s: dict, windows: Windows, run_dir: Path | None, backup: TrainingBackup | None = None
 ) -> tuple[Any, pd.DataFrame]:
@@ -296,19 +250,6 @@ def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: di
         table[key] = np.concatenate(arrays)
         arrays.clear()
     return pd.DataFrame(table, copy=False)
-
-
-def predicted_window_errors(model: Any, x: np.ndarray, batch: int, metric: str) -> np.ndarray:
-    """Each window's error against its reconstruction, predicted in chunks of about
-    PREDICT_CHUNK_WINDOWS windows: only one chunk of windows and its reconstruction are ever
-    held, whatever the length of the series."""
-    chunk = max(batch, PREDICT_CHUNK_WINDOWS // batch * batch)
-    errors = np.empty(len(x))
-    for start in range(0, len(x), chunk):
-        windows = np.ascontiguousarray(x[start : start + chunk])
-        reconstruction = model.predict(windows, batch_size=batch, verbose=0)
-        errors[start : start + len(windows)] = window_errors(windows, reconstruction, metric)
-    return errors
 
 
 def align_errors(

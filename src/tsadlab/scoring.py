@@ -1,5 +1,7 @@
 """Per-window reconstruction errors and their alignment to the rows of the series."""
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -7,6 +9,8 @@ from tsadlab.errors import ConfigError
 
 MAX_SMOOTHING_ROWS = 200  # Orion's cap on its rolling-mean window
 ALIGNMENTS = ("end", "mean")
+# Windows predicted per call when scoring (a chunk of 64k windows of 100 rows is 25 MB).
+PREDICT_CHUNK_WINDOWS = 65536
 
 
 def window_errors(x: np.ndarray, x_hat: np.ndarray, metric: str = "mae") -> np.ndarray:
@@ -16,6 +20,19 @@ def window_errors(x: np.ndarray, x_hat: np.ndarray, metric: str = "mae") -> np.n
     diff = np.asarray(x_hat, dtype=np.float64) - np.asarray(x, dtype=np.float64)
     per_element = np.abs(diff) if metric == "mae" else np.square(diff)
     return per_element.mean(axis=(1, 2))
+
+
+def predicted_window_errors(model: Any, x: np.ndarray, batch: int, metric: str) -> np.ndarray:
+    """Each window's error against its reconstruction, predicted in chunks of about
+    PREDICT_CHUNK_WINDOWS windows: only one chunk of windows and its reconstruction are ever
+    held, whatever the length of the series."""
+    chunk = max(batch, PREDICT_CHUNK_WINDOWS // batch * batch)
+    errors = np.empty(len(x))
+    for start in range(0, len(x), chunk):
+        windows = np.ascontiguousarray(x[start : start + chunk])
+        reconstruction = model.predict(windows, batch_size=batch, verbose=0)
+        errors[start : start + len(windows)] = window_errors(windows, reconstruction, metric)
+    return errors
 
 
 def point_scores(

@@ -9,6 +9,9 @@ import pandas as pd
 from tsadlab.errors import ConfigError, TrainingError
 from tsadlab.resume import TrainingBackup
 
+# Above this many bytes of float32 training windows, batches are cut from views on the fly.
+STREAM_ABOVE_BYTES = 256 * 2**20
+
 
 def fit_targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Targets shaped like the model output.
@@ -115,3 +118,48 @@ def _check_finite(history: pd.DataFrame) -> None:
                 "(model.learning_rate), unscaled or huge inputs (data.scaler, data.transform), "
                 "or inf values in the data"
             )
+
+
+def stream_windows(n_windows: int, window_shape: tuple, steps_per_epoch: int | None) -> bool:
+    """Cut training batches from the window views on the fly (instead of one array of windows)
+    when training is bounded by steps_per_epoch or the windows would take more than
+    STREAM_ABOVE_BYTES as float32."""
+    size = n_windows * int(np.prod(window_shape)) * 4
+    return steps_per_epoch is not None or size > STREAM_ABOVE_BYTES
+
+
+def training_data(
+    x: np.ndarray, y: np.ndarray, at: int, t: dict, seed: int, first_epoch: int
+) -> tuple[Any, np.ndarray | None, Any]:
+    """What fit_model takes: (windows, targets, validation pair) as arrays, or (batches, None,
+    validation batches) when streaming (see `stream_windows`)."""
+    steps = t["steps_per_epoch"]
+    if not stream_windows(len(x), x.shape[1:], steps):
+        validation = None
+        if at < len(x):
+            validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
+        return np.ascontiguousarray(x[:at]), fit_targets(x[:at], y[:at]), validation
+    from tsadlab.batches import WindowBatches
+
+    batch = t["batch_size"]
+    order = "sample" if steps is not None else "shuffle" if t["shuffle"] else "sequential"
+    targets = None if y is x else y  # None: reconstruct the window
+    train = WindowBatches(
+        x[:at],
+        targets[:at] if targets is not None else None,
+        batch,
+        order,
+        steps,
+        seed,
+        first_epoch,
+    )
+    validation = None
+    if at < len(x):
+        validation = WindowBatches(
+            x[at:],
+            targets[at:] if targets is not None else None,
+            batch,
+            "even" if steps else "sequential",
+            steps,
+        )
+    return train, None, validation
