@@ -49,7 +49,7 @@ def test_sampled_epochs_are_bounded_fresh_and_reproducible():
     assert len(starts) == 64 and starts[0] == x[0, 0, 0] and starts[-1] == x[-1, 0, 0]
 
 
-def test_streaming_is_chosen_by_size_or_steps(monkeypatch):
+def test_streaming_is_chosen_by_size_or_steps():
     assert not training.stream_windows(6523, (30, 1), None)
     assert training.stream_windows(6523, (30, 1), 10)
     assert training.stream_windows(10_000_000, (30, 1), None)

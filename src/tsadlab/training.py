@@ -143,23 +143,14 @@ def training_data(
 
     batch = t["batch_size"]
     order = "sample" if steps is not None else "shuffle" if t["shuffle"] else "sequential"
-    targets = None if y is x else y  # None: reconstruct the window
-    train = WindowBatches(
-        x[:at],
-        targets[:at] if targets is not None else None,
-        batch,
-        order,
-        steps,
-        seed,
-        first_epoch,
-    )
+    reconstruct = y is x  # the window is its own target: WindowBatches takes None
+
+    def part(rows: slice) -> tuple[np.ndarray, np.ndarray | None]:
+        return x[rows], None if reconstruct else y[rows]
+
+    train = WindowBatches(*part(slice(None, at)), batch, order, steps, seed, first_epoch)
     validation = None
     if at < len(x):
-        validation = WindowBatches(
-            x[at:],
-            targets[at:] if targets is not None else None,
-            batch,
-            "even" if steps else "sequential",
-            steps,
-        )
+        validation_order = "even" if steps else "sequential"
+        validation = WindowBatches(*part(slice(at, None)), batch, validation_order, steps)
     return train, None, validation

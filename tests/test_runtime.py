@@ -1,0 +1,37 @@
+"""The Keras runtime: where JAX keeps compiled programs, and no TensorFlow on JAX."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tsadlab.runtime import jax_cache_dir
+
+
+def test_the_jax_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("TSADLAB_JAX_CACHE", str(tmp_path / "here"))
+    assert jax_cache_dir() == tmp_path / "here"
+    monkeypatch.setenv("TSADLAB_JAX_CACHE", "off")
+    assert jax_cache_dir() is None
+    monkeypatch.delenv("TSADLAB_JAX_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert jax_cache_dir() == tmp_path / "xdg" / "tsadlab" / "jax"
+
+
+def test_a_jax_run_seeds_saves_and_caches_without_importing_tensorflow(tmp_path):
+    script = f"""
+import sys
+from pathlib import Path
+from tsadlab import artifacts, pipeline
+from tsadlab.cli import compose_config
+s = pipeline.settings(compose_config(["model.encoder_units=[4]", "model.decoder_units=[4]"]))
+model = pipeline.build_configured_model(s, 1)
+artifacts.save_keras_model(Path(r"{tmp_path}") / "model.keras", model)
+assert "tensorflow" not in sys.modules, "TensorFlow was imported"
+"""
+    env = {**os.environ, "TSADLAB_JAX_CACHE": str(tmp_path / "cache")}
+    env.pop("KERAS_BACKEND", None)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert (tmp_path / "model.keras").exists()
+    assert Path(tmp_path / "cache").is_dir()
