@@ -171,6 +171,25 @@ def test_report_compares_methods_over_datasets(comparison):
     assert "<img src='figures/cd_diagram.png'" in page and "Runs that did not finish" in page
 
 
+def test_group_by_chosen_keys(comparison, tmp_path):
+    root, _ = comparison
+    by = ["--group-by", "config.data.name", "--group-by", "config.model.name"]
+    main([str(root), "--out", str(tmp_path / "r"), *by])
+    summary = pd.read_csv(tmp_path / "r" / "summary.csv")
+    assert len(summary) == 9 and "config.data.seed" not in summary
+    main([str(root), "--out", str(tmp_path / "m"), "--group-by", "config.model.name"])
+    summary = pd.read_csv(tmp_path / "m" / "summary.csv")
+    assert sorted(summary["runs"]) == [5, 6, 6]  # every dataset pooled; job 0 is incomplete
+    with pytest.raises(SystemExit) as exit_:
+        main([str(root), "--out", str(tmp_path / "x"), "--group-by", "config.model.nope"])
+    assert str(exit_.value).startswith("error: no run has config key config.model.nope")
+    assert not (tmp_path / "x").exists()
+    with pytest.raises(SystemExit) as exit_:
+        main([str(root), "--out", str(tmp_path / "d"), *by, "--dataset-key", "config.data.x"])
+    assert str(exit_.value).startswith("error: no run has config key config.data.x (choose")
+    assert not (tmp_path / "d").exists()
+
+
 def test_training_curves_are_overlaid(sweep, tmp_path):
     main([str(sweep), "--out", str(tmp_path / "r")])
     assert (tmp_path / "r" / "figures" / "training_curves.png").exists()

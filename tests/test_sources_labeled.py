@@ -43,6 +43,35 @@ def test_synthetic_rejects_impossible_settings():
         synthetic_series(anomalies=["earthquake"])
 
 
+def test_synthetic_suite_is_one_series_per_kind_sharing_the_clean_part():
+    data = {
+        "source": "synthetic",
+        "length": 2000,
+        "period": 100,
+        "amplitude": 1.0,
+        "trend": 0.0,
+        "noise": 0.1,
+        "anomalies": ["spike", "flatline", "level_shift"],
+        "n_anomalies": 3,
+        "anomaly_length": 40,
+        "clean_fraction": 0.5,
+        "seed": 4,
+        "freq": "h",
+        "name": "suite",
+        "suite": True,
+    }
+    suite = load_dataset(data)
+    assert [s.name for s in suite] == ["suite_spike", "suite_flatline", "suite_level_shift"]
+    spike, flatline, shift = suite
+    assert spike.labels.sum() == 3 and flatline.labels.sum() == shift.labels.sum() == 120
+    # the same clean signal and noise: the series differ only where one is labeled
+    differ = ~np.isclose(flatline.values[:, 0], shift.values[:, 0])
+    assert differ.any() and not differ[(flatline.labels == 0) & (shift.labels == 0)].any()
+    assert len(load_dataset({**data, "suite": False})) == 1
+    with pytest.raises(ConfigError, match="distinct kinds"):
+        load_dataset({**data, "anomalies": ["spike", "spike"]})
+
+
 def test_nab_series_labels_cover_windows_inclusive(nab_root):
     series = load_nab(nab_root, "cat/a.csv")
     labeled = series.timestamps[series.labels == 1]

@@ -141,6 +141,9 @@ class SyntheticDataConfig(DataConfig):
     clean_fraction: float = 0.5
     seed: int = 0
     freq: str = "h"
+    # one series per kind in `anomalies` (a dataset, like a NAB category) instead of one
+    # series cycling through them
+    suite: bool = False
 
 
 @dataclass

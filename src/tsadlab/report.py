@@ -5,7 +5,8 @@ tsadlab-report 'outputs/*/2026-11-*' --out outputs/reports/nov   # globs of runs
 
 Writes into --out (default outputs/reports/<date_time>):
   runs.csv              every run: state, error, config.* and metrics.* (reporting/collect.py)
-  summary.csv/.md/.tex  finished runs grouped by what varied: mean, std, 95 % CI, n per metric
+  summary.csv/.md/.tex  finished runs grouped by what varied (or --group-by): mean, std,
+                        95 % CI, n per metric
   not_finished.csv      failed, interrupted and incomplete runs, never averaged in
   figures/              metric by group, training curves, score distributions
   comparison.md, ranks.csv, pairs.csv, figures/cd_diagram.png
@@ -52,8 +53,10 @@ def report(
     out: Path,
     metrics: list[str] | None = None,
     dataset_key: str | None = None,
+    group_by: list[str] | None = None,
 ) -> Report:
-    """Collect the runs matching `patterns` and write every table and figure into `out`."""
+    """Collect the runs matching `patterns` and write every table and figure into `out`.
+    Groups are the config keys that vary, or `group_by` where given."""
     runs = collect_runs(find_runs(patterns))
     if runs.empty:
         raise ArtifactError(
@@ -61,14 +64,14 @@ def report(
         )
     out = Path(out)
     finished = runs[runs["state"] == "finished"]
-    keys = tables.varied_keys(finished)
+    keys = group_by or tables.varied_keys(finished)
+    require_columns(runs, keys, "config key", tables.varied_keys(finished), "config.model.name")
     metrics = metrics or tables.headline_metrics(finished)
-    unknown = [m for m in metrics if m not in runs]
-    if unknown:
-        raise ArtifactError(
-            f"no run has metric {unknown[0]} (choose a metrics.* column, e.g. "
-            f"{', '.join(tables.headline_metrics(finished)[:3]) or 'metrics.training.epochs_run'})"
-        )
+    require_columns(
+        runs, metrics, "metric", tables.headline_metrics(finished), "metrics.training.epochs_run"
+    )
+    if dataset_key:
+        require_columns(runs, [dataset_key], "config key", keys, "config.data.name")
     artifacts.write_csv(out / "runs.csv", runs)
     summary = tables.summarise(runs, keys, metrics)
     result = Report(out, runs, keys, metrics, summary)
@@ -79,6 +82,18 @@ def report(
         write_comparison(result, dataset_key)
     artifacts.write_text(out / "index.html", index_page(result))
     return result
+
+
+def require_columns(
+    runs: pd.DataFrame, wanted: list[str], kind: str, examples: list[str], fallback: str
+) -> None:
+    """One line naming the first wanted column that no run has, with columns that exist."""
+    absent = [c for c in wanted if c not in runs]
+    if absent:
+        shown = ", ".join(examples[:3]) or fallback
+        raise ArtifactError(
+            f"no run has {kind} {absent[0]} (choose a column of runs.csv, e.g. {shown})"
+        )
 
 
 def write_tables(result: Report) -> None:
@@ -116,8 +131,6 @@ def write_comparison(result: Report, dataset_key: str | None) -> None:
     dataset_key = dataset_key or next((k for k in DATASET_KEYS if k in result.keys), None)
     if dataset_key is None:
         return
-    if dataset_key not in result.runs:
-        raise ArtifactError(f"no run has config key {dataset_key} (see runs.csv)")
     # what varies within a dataset defines the methods; the rest describes the dataset
     within = result.runs.groupby(dataset_key)
     method_keys = [
@@ -154,10 +167,15 @@ def main(argv: list[str] | None = None) -> None:
         "--dataset-key",
         help="the config.* column that names the dataset (default: data.name if it varies)",
     )
+    parser.add_argument(
+        "--group-by",
+        action="append",
+        help="a config.* column to group runs by (repeatable; default: every key that varies)",
+    )
     args = parser.parse_args(argv)
     out = args.out or Path("outputs/reports") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
-        result = report(args.paths, out, args.metric, args.dataset_key)
+        result = report(args.paths, out, args.metric, args.dataset_key, args.group_by)
     except (TsadlabError, OSError) as exc:
         sys.exit(f"error: {error_line(exc)}")
     print("\n".join(state_summary(result.runs)))

@@ -67,7 +67,20 @@ SYNTHETIC_KEYS = (
 
 
 def _synthetic(data: dict) -> list[Series]:
-    return [synthetic_series(**{key: data[key] for key in SYNTHETIC_KEYS})]
+    settings = {key: data[key] for key in SYNTHETIC_KEYS}
+    if not data.get("suite"):
+        return [synthetic_series(**settings)]
+    if not data["anomalies"] or len(set(data["anomalies"])) < len(data["anomalies"]):
+        raise ConfigError(
+            f"Received: data.anomalies={list(data['anomalies'])} with data.suite=true (need "
+            "distinct kinds, one series each)"
+        )
+    # One series per anomaly kind, from the same seed: the clean signal, the noise and the
+    # anomaly positions are shared, so the series differ only in the kind injected.
+    return [
+        synthetic_series(**{**settings, "anomalies": [kind], "name": f"{data['name']}_{kind}"})
+        for kind in data["anomalies"]
+    ]
 
 
 # data.source -> a loader taking the whole `data` config as a plain dict.
