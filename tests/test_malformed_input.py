@@ -339,6 +339,7 @@ def test_wrong_types_in_overrides_are_one_line(key, value):
         ("model.learning_rate=-1", "model.learning_rate=-1.0 \\(must be > 0\\)"),
         ("trainer.batch_size=0", "trainer.batch_size=0"),
         ("trainer.predict_batch_size=0", "trainer.predict_batch_size=0 \\(must be >= 1\\)"),
+        ("trainer.predict_unroll_from=-1", "trainer.predict_unroll_from=-1 \\(must be >= 0"),
         ("trainer.validation_split=1.0", "trainer.validation_split=1.0 \\(must be in"),
         ("scoring.smoothing=2", "scoring.smoothing=2.0 \\(must be in \\[0, 1\\)\\)"),
         ("threshold.q=1.5", "threshold.q=1.5 \\(must be in \\(0, 1\\]\\)"),

@@ -3,6 +3,7 @@ import pytest
 
 from tsadlab.errors import ConfigError
 from tsadlab.models import MODELS, build_model, is_baseline
+from tsadlab.models.common import unrolled_copy
 from tsadlab.runtime import load_keras
 
 keras = load_keras("jax")
@@ -47,6 +48,12 @@ def test_every_model_reconstructs_every_channel_and_reloads_safely(tmp_path, nam
     predicted = model.predict(x, verbose=0)
     assert predicted.shape == x.shape
     np.testing.assert_array_equal(predicted, model.predict(x, verbose=0))  # deterministic
+    unrolled = unrolled_copy(model)  # what scoring many windows predicts with
+    if name in ("conv_ae", "dense_ae"):
+        assert unrolled is None
+    else:
+        assert all(layer.unroll for layer in unrolled.layers if hasattr(layer, "unroll"))
+        np.testing.assert_allclose(unrolled.predict(x, verbose=0), predicted, atol=1e-6)
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
     np.testing.assert_allclose(loaded.predict(x, verbose=0), predicted, rtol=1e-5, atol=1e-6)

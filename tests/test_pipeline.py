@@ -170,10 +170,12 @@ def test_a_finished_run_is_never_overwritten(finished_run):
         run(compose_config(TINY), run_dir)
 
 
-def test_same_seed_gives_identical_scores(tmp_path, finished_run):
-    _, first = finished_run
-    again = run(compose_config(TINY), tmp_path / "again")
-    pd.testing.assert_frame_equal(first.scores, again.scores)
+def test_same_seed_gives_identical_scores_with_unrolled_scoring(tmp_path, finished_run, caplog):
+    _, first = finished_run  # 400 rows: scored by the model as trained
+    caplog.set_level("INFO", logger="tsadlab.pipeline")
+    again = run(compose_config([*TINY, "trainer.predict_unroll_from=0"]), tmp_path / "again")
+    assert "with unrolled recurrent layers" in caplog.text
+    pd.testing.assert_frame_equal(first.scores, again.scores, rtol=1e-6)
 
 
 def test_failed_run_is_marked_failed_and_has_no_metrics(tmp_path, write_csv):

@@ -39,6 +39,8 @@ def keras_worker(backend: str, batch: int, epochs: int) -> dict:
     from tsadlab.training import fit_model, fit_targets
 
     keras = load_keras(backend)
+    from tsadlab.models.common import unrolled_copy  # imports Keras: after the backend is set
+
     x, y, at, s = tutorial_windows()
     s["backend"] = backend
     model = pipeline.build_configured_model(s, 1)
@@ -64,7 +66,13 @@ def keras_worker(backend: str, batch: int, epochs: int) -> dict:
         callbacks=[EpochClock()],
     )
     windows = np.ascontiguousarray(x)
-    return {"epoch_s": seconds, **predict_rates(lambda b: model.predict(windows, b, verbose=0))}
+    # the scoring path of long series (trainer.predict_unroll_from): an unrolled copy
+    unrolled = unrolled_copy(model)
+    return {
+        "epoch_s": seconds,
+        **predict_rates(lambda b: model.predict(windows, b, verbose=0)),
+        **predict_rates(lambda b: unrolled.predict(windows, b, verbose=0), "unrolled_"),
+    }
 
 
 def torch_worker(batch: int, epochs: int) -> dict:
@@ -119,15 +127,15 @@ def torch_worker(batch: int, epochs: int) -> dict:
     return {"epoch_s": seconds, **predict_rates(predict)}
 
 
-def predict_rates(predict: object) -> dict:
+def predict_rates(predict: object, variant: str = "") -> dict:
     """Windows per second of a whole-set predict at each batch size (best of 3 after one
-    warm-up call)."""
+    warm-up call, which compiles)."""
     n = 6523
     rates = {}
     for batch in PREDICT_BATCHES:
         predict(batch)
         best = min(_timed(predict, batch) for _ in range(3))
-        rates[f"predict_wps_{batch}"] = n / best
+        rates[f"predict_wps_{variant}{batch}"] = n / best
     return rates
 
 

@@ -228,6 +228,7 @@ class TrainerConfig:
     restore_best_weights: bool = True
     tensorboard: bool = False
     predict_batch_size: int = 1024
+    predict_unroll_from: int | None = 50000
     steps_per_epoch: int | None = None
     verbose: int = 2
     resume: bool = True

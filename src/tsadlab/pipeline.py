@@ -226,6 +226,7 @@ def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: di
             f"Received: scoring.error=point with model={s['model']['name']} (a baseline scores "
             "whole windows: use scoring.error=mae)"
         )
+    model = scoring_model(model, len(windows.x_train) + len(windows.x_test), s["trainer"])
     names, columns = [], {"window": [], "start": [], "error": []}
     for part, x in (("train", windows.x_train), ("test", windows.x_test)):
         if len(x) == 0:
@@ -250,6 +251,21 @@ def predict_errors(model: Any, windows: Windows, prepared: PreparedSeries, s: di
         table[key] = np.concatenate(arrays)
         arrays.clear()
     return pd.DataFrame(table, copy=False)
+
+
+def scoring_model(model: Any, n_windows: int, trainer: dict) -> Any:
+    """The model that scores `n_windows`: an unrolled copy of a recurrent one from
+    trainer.predict_unroll_from windows on (the same numbers, faster for many windows)."""
+    threshold = trainer.get("predict_unroll_from")
+    if isinstance(model, WindowDetector) or threshold is None or n_windows < threshold:
+        return model
+    from tsadlab.models.common import unrolled_copy  # imports Keras
+
+    unrolled = unrolled_copy(model)
+    if unrolled is None:
+        return model
+    log.info("scoring %d windows with unrolled recurrent layers", n_windows)
+    return unrolled
 
 
 def align_errors(
@@ -344,6 +360,11 @@ def check_before_training(s: dict) -> None:
     for key in ("predict_batch_size", "steps_per_epoch"):
         if t.get(key) is not None and t[key] < 1:
             raise ConfigError(f"Received: trainer.{key}={t[key]} (must be >= 1)")
+    if t.get("predict_unroll_from") is not None and t["predict_unroll_from"] < 0:
+        raise ConfigError(
+            f"Received: trainer.predict_unroll_from={t['predict_unroll_from']} (must be >= 0 "
+            "windows, or null for never)"
+        )
     smooth_scores(np.zeros(4), s["scoring"]["smoothing"])
     make_threshold(s["threshold"]["name"], **threshold_params(s["threshold"])).check_params()
 

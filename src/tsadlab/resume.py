@@ -28,7 +28,16 @@ from tsadlab import artifacts
 log = logging.getLogger(__name__)
 
 # Settings that do not change what is trained.
-NOT_IN_KEY = {"trainer": ("verbose", "resume", "resume_dir", "tensorboard", "predict_batch_size")}
+NOT_IN_KEY = {
+    "trainer": (
+        "verbose",
+        "resume",
+        "resume_dir",
+        "tensorboard",
+        "predict_batch_size",
+        "predict_unroll_from",
+    )
+}
 STATE_FILE = "state.json"
 LOCK_FILE = "owner.json"
 SEED_STATE = "seed_generator_state"
