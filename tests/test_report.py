@@ -169,6 +169,15 @@ def test_report_compares_methods_over_datasets(comparison):
         assert (out / "figures" / f"{figure}.png").stat().st_size > 1000
     page = (out / "index.html").read_text()
     assert "<img src='figures/cd_diagram.png'" in page and "Runs that did not finish" in page
+    assert "<a href='comparison.md'>" in page and "average rank" in page
+    # the paper's table: datasets x methods by average rank, the winner of each row in bold
+    lines = (out / "comparison.md").read_text().splitlines()
+    assert "| dataset | " + " | ".join(ranks.mean().sort_values().index) + " |" in lines
+    rows = {line.split(" | ")[0].strip("| "): line for line in lines if line.startswith("| syn")}
+    assert sorted(rows) == ["synA", "synB", "synC"]
+    assert all(line.count("**") >= 2 for line in rows.values())
+    assert any(line.startswith("Friedman test: chi² = ") for line in lines)
+    assert sum(line.endswith(("| yes |", "| no |")) for line in lines) == 3
 
 
 def test_group_by_chosen_keys(comparison, tmp_path):

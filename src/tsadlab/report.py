@@ -148,6 +148,9 @@ def write_comparison(result: Report, dataset_key: str | None) -> None:
     result.comparison, result.comparison_metric = comparison, metric
     artifacts.write_csv(result.out / "ranks.csv", comparison.ranks.reset_index())
     artifacts.write_csv(result.out / "pairs.csv", comparison.pairs)
+    artifacts.write_text(
+        result.out / "comparison.md", tables.comparison_markdown(comparison, metric)
+    )
     result.figures.append(
         figures.cd_diagram(comparison, metric, result.out / "figures" / "cd_diagram.png")
     )

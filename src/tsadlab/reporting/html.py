@@ -11,6 +11,17 @@ from tsadlab.reporting.collect import state_summary
 if TYPE_CHECKING:
     from tsadlab.report import Report
 
+# The report's files, linked from the page when written.
+FILES = (
+    "runs.csv",
+    "summary.csv",
+    "summary.md",
+    "summary.tex",
+    "not_finished.csv",
+    "comparison.md",
+    "ranks.csv",
+    "pairs.csv",
+)
 STYLE = """
 body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
@@ -33,9 +44,7 @@ def index_page(result: "Report") -> str:
         "<pre>" + html.escape("\n".join(state_summary(result.runs))) + "</pre>",
         "<p>Files: "
         + ", ".join(
-            f"<a href='{name}'>{name}</a>"
-            for name in ("runs.csv", "summary.csv", "summary.md", "summary.tex", "not_finished.csv")
-            if (result.out / name).exists()
+            f"<a href='{name}'>{name}</a>" for name in FILES if (result.out / name).exists()
         )
         + "</p>",
     ]
@@ -54,11 +63,13 @@ def index_page(result: "Report") -> str:
         ]
     if result.comparison is not None:
         comparison = result.comparison
-        ranks = comparison.average_ranks.rename("average rank").reset_index()
+        scores = comparison.scores.round(3)
+        scores.loc["average rank"] = comparison.average_ranks.round(2)
+        scores = scores[list(comparison.average_ranks.index)].reset_index()
         parts += [
             f"<h2>Comparison over datasets: {html.escape(tables.label(result.comparison_metric))}"
-            "</h2>",
-            _table(ranks),
+            "</h2><p>Mean over seeds per dataset; rank 1 is the best.</p>",
+            _table(scores),
             "<p>Pairwise Wilcoxon signed-rank tests over datasets, Holm-corrected:</p>",
             _table(comparison.pairs),
         ]

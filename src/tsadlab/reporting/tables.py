@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from tsadlab.reporting.stats import ALPHA, RankComparison
+
 # Config keys that never define a group: repeats, bookkeeping and where files live.
 NOT_GROUPING = (
     "config.seed",
@@ -165,3 +167,51 @@ def _latex_escape(text: str) -> str:
     return LATEX_SPECIAL.sub(
         lambda m: "\\textbackslash{}" if m.group() == "\\" else "\\" + m.group(), text
     )
+
+
+def comparison_markdown(comparison: RankComparison, metric: str) -> str:
+    """The datasets x methods table of a comparison (mean over seeds, the best of each
+    dataset in bold, average ranks below), the Friedman test and the Holm-corrected pairs."""
+    scores, ranks = comparison.scores, comparison.ranks
+    methods = list(comparison.average_ranks.index)  # best average rank first
+    lines = [
+        f"# {label(metric)} by dataset and method",
+        "",
+        "Mean over seeds; the best of each dataset in bold; rank 1 is the best.",
+        "",
+        "| dataset | " + " | ".join(methods) + " |",
+        "|---|" + "---|" * len(methods),
+    ]
+    for dataset in scores.index:
+        best = ranks.loc[dataset].min()
+        cells = [
+            f"**{scores.at[dataset, m]:.3f}**"
+            if ranks.at[dataset, m] == best
+            else f"{scores.at[dataset, m]:.3f}"
+            for m in methods
+        ]
+        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+    average = comparison.average_ranks
+    lines.append("| average rank | " + " | ".join(f"{average[m]:.2f}" for m in methods) + " |")
+    n = f"{len(methods)} methods, {len(scores)} datasets"
+    if comparison.friedman_p is None:
+        lines += ["", f"Friedman test: needs at least 3 methods ({n})."]
+    else:
+        lines += [
+            "",
+            f"Friedman test: chi² = {comparison.friedman_statistic:.2f}, "
+            f"p = {comparison.friedman_p:.3g} ({n}).",
+        ]
+    lines += [
+        "",
+        f"Pairwise Wilcoxon signed-rank tests over datasets, Holm-corrected (alpha {ALPHA}):",
+        "",
+        "| method | method | Wilcoxon p | Holm p | different |",
+        "|---|---|---|---|---|",
+    ]
+    for pair in comparison.pairs.itertuples():
+        lines.append(
+            f"| {pair.method_a} | {pair.method_b} | {pair.wilcoxon_p:.3g} | {pair.holm_p:.3g} "
+            f"| {'yes' if pair.different else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
