@@ -2,7 +2,8 @@
 # Every model and baseline over the five NAB categories and the synthetic suite, 3 seeds,
 # under one protocol fixed in advance (conf/experiment/model_comparison.yaml): fit the model
 # and its threshold (mean + 4 std of training scores) on the first half of each series,
-# score the second half. Then one report (tsadlab-report) over all of it.
+# score the second half. Then one report (tsadlab-report) over all of it, and the headline
+# tables (summarise.py).
 # Usage, from the repository root after `make setup`:
 #   bash experiments/model_comparison/run.sh [NAB_ROOT]     (default: ../shared/data/nab)
 #   JOBS=2 (default: the number of CPUs) runs at a time; SEEDS="0 1 2"; MODELS="..." and
@@ -43,3 +44,4 @@ done | xargs -P "$jobs" -L 1 bash -c 'one_run "$0" "$1" "$2"'
 echo "wall seconds: $(( $(date +%s) - start )) ($jobs runs at a time)"
 .venv/bin/tsadlab-report "$out" --out "$out/report" --dataset-key config.data.name \
   --group-by config.data.name --group-by config.model.name
+.venv/bin/python experiments/model_comparison/summarise.py "$out"
