@@ -18,7 +18,7 @@ def test_the_jax_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     assert jax_cache_dir() == tmp_path / "xdg" / "tsadlab" / "jax"
 
 
-def test_a_jax_run_seeds_saves_and_caches_without_importing_tensorflow(tmp_path):
+def test_a_jax_run_seeds_saves_unrolls_and_caches_without_importing_tensorflow(tmp_path):
     script = f"""
 import sys
 from pathlib import Path
@@ -27,6 +27,8 @@ from tsadlab.cli import compose_config
 s = pipeline.settings(compose_config(["model.encoder_units=[4]", "model.decoder_units=[4]"]))
 model = pipeline.build_configured_model(s, 1)
 artifacts.save_keras_model(Path(r"{tmp_path}") / "model.keras", model)
+from tsadlab.models.common import unrolled_copy  # after the backend is chosen
+assert unrolled_copy(model) is not None
 assert "tensorflow" not in sys.modules, "TensorFlow was imported"
 """
     env = {**os.environ, "TSADLAB_JAX_CACHE": str(tmp_path / "cache")}

@@ -106,9 +106,9 @@ def seed_everything(keras: ModuleType, seed: int) -> None:
 @contextmanager
 def tensorflow_hidden_from_keras() -> Iterator[None]:
     """Keras imports TensorFlow whenever it is installed, on any backend, just to check
-    for TensorFlow objects (set_random_seed, model.save): ~1 GB of memory and seconds of
-    import for nothing a JAX process uses. Within the block its lazy handle reads as absent
-    (a no-op once TensorFlow is imported)."""
+    for TensorFlow objects (set_random_seed, model.save, get_config, from_config): ~1 GB of
+    memory and seconds of import for nothing a JAX process uses. Within the block its lazy
+    handle reads as absent (a no-op once TensorFlow is imported)."""
     from keras.src.utils import module_utils  # no public switch for this
 
     handle = module_utils.tensorflow

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 import keras
 
 from tsadlab.errors import ConfigError
+from tsadlab.runtime import tensorflow_hidden_from_keras
 
 
 def check_sizes(key: str, sizes: Sequence[int]) -> list[int]:
@@ -61,10 +62,11 @@ def unrolled_copy(model: keras.Model) -> keras.Model | None:
     tutorial's model (experiments/benchmarks), the same numbers, but compiles longer, and
     trains far slower: so it is for scoring many windows only.
     """
-    config = model.get_config()
-    if not _unroll(config):
-        return None
-    copy = model.__class__.from_config(config)
+    with tensorflow_hidden_from_keras():  # Keras' (de)serialization imports it, on any backend
+        config = model.get_config()
+        if not _unroll(config):
+            return None
+        copy = model.__class__.from_config(config)
     copy.set_weights(model.get_weights())
     return copy
 
