@@ -1,5 +1,5 @@
 """What every Keras builder shares: checking sizes and compiling with a named loss and
-optimizer."""
+optimizer; and the unrolled copy of a trained model that scoring many windows uses."""
 
 from collections.abc import Sequence
 
@@ -58,9 +58,9 @@ def unrolled_copy(model: keras.Model) -> keras.Model | None:
     None when it has no recurrent layer to unroll.
 
     A rolled layer runs its steps as a loop (a scan on JAX); unrolled, XLA compiles every
-    step into one program and fuses across them. That predicts 2-3x faster on CPU with the
-    tutorial's model (experiments/benchmarks), the same numbers, but compiles longer, and
-    trains far slower: so it is for scoring many windows only.
+    step into one program and fuses across them. That predicts 2-2.5x faster on CPU with the
+    tutorial's model on JAX (experiments/benchmarks), the same numbers, but compiles longer,
+    and trains far slower: so it is for scoring many windows only.
     """
     with tensorflow_hidden_from_keras():  # Keras' (de)serialization imports it, on any backend
         config = model.get_config()
