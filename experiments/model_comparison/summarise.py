@@ -4,7 +4,7 @@ python experiments/model_comparison/summarise.py outputs/model_comparison/<time>
 
 Prints Markdown: each model over all datasets (the mean of its per-dataset means over
 seeds, for every metric, with its average rank), then overlap F1 and VUS-PR per dataset.
-Writes <folder>/headline.csv (dataset x model x metric: mean, std, runs).
+Writes <folder>/headline.csv (dataset x model: each metric's mean, std, ci95 and n).
 """
 
 import sys
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from tsadlab.reporting.tables import markdown_table
+from tsadlab.reporting import tables
+from tsadlab.reporting.stats import compare
 
 METRICS = {
     "metrics.event_micro.f1": "overlap F1 (micro)",
@@ -27,34 +28,37 @@ DATASET, MODEL = "config.data.name", "config.model.name"
 
 
 def headline(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per dataset and model: mean, std and number of finished runs of every metric."""
-    finished = runs[runs["state"] == "finished"]
-    grouped = finished.groupby([DATASET, MODEL])[list(METRICS)]
-    return pd.concat(
-        {"mean": grouped.mean(), "std": grouped.std(), "runs": grouped.count()}, axis=1
-    )
+    """Per dataset and model (the index): mean, std, ci95 and n of every metric over the
+    finished runs, as tsadlab-report's summary computes them."""
+    return tables.summarise(runs, [DATASET, MODEL], list(METRICS)).set_index([DATASET, MODEL])
+
+
+def wide(table: pd.DataFrame, metric: str, moment: str = "mean") -> pd.DataFrame:
+    """Datasets x models of one moment of `metric`."""
+    return table[f"{metric}:{moment}"].unstack(MODEL)
 
 
 def by_model(table: pd.DataFrame) -> pd.DataFrame:
     """Each model's metrics averaged over datasets, and its average rank by overlap F1."""
-    means = table["mean"]
-    ranks = means["metrics.event_micro.f1"].unstack(MODEL).rank(axis=1, ascending=False)
-    summary = means.groupby(MODEL).mean().rename(columns=METRICS)
-    summary.insert(0, "average rank (overlap F1)", ranks.mean())
+    means = table[[f"{m}:mean" for m in METRICS]].rename(
+        columns=lambda c: METRICS[c.removesuffix(":mean")]
+    )
+    summary = means.groupby(MODEL).mean()
+    ranks = compare(wide(table, "metrics.event_micro.f1")).average_ranks
+    summary.insert(0, "average rank (overlap F1)", ranks)
     summary.insert(1, "datasets", means.groupby(MODEL).size())
     return summary.sort_values("average rank (overlap F1)")
 
 
 def per_dataset(table: pd.DataFrame, metric: str, order: list[str]) -> pd.DataFrame:
     """Datasets x models of `metric` as 'mean ± std' over seeds."""
-    mean = table[("mean", metric)].unstack(MODEL)[order]
-    std = table[("std", metric)].unstack(MODEL)[order]
+    mean, std = wide(table, metric)[order], wide(table, metric, "std")[order]
     return mean.map("{:.3f}".format) + " ± " + std.map("{:.3f}".format)
 
 
 def markdown(frame: pd.DataFrame) -> str:
     """A pipe table of a frame of text cells, its index as the first column."""
-    return markdown_table(frame.reset_index(), {}, [])
+    return tables.markdown_table(frame.reset_index(), {}, [])
 
 
 def main(folder: Path) -> None:

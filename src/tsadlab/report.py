@@ -64,8 +64,9 @@ def report(
         )
     out = Path(out)
     finished = runs[runs["state"] == "finished"]
-    keys = group_by or tables.varied_keys(finished)
-    require_columns(runs, keys, "config key", tables.varied_keys(finished), "config.model.name")
+    varied = tables.varied_keys(finished)
+    keys = group_by or varied
+    require_columns(runs, keys, "config key", varied, "config.model.name")
     metrics = metrics or tables.headline_metrics(finished)
     require_columns(
         runs, metrics, "metric", tables.headline_metrics(finished), "metrics.training.epochs_run"

@@ -172,46 +172,39 @@ def _latex_escape(text: str) -> str:
 def comparison_markdown(comparison: RankComparison, metric: str) -> str:
     """The datasets x methods table of a comparison (mean over seeds, the best of each
     dataset in bold, average ranks below), the Friedman test and the Holm-corrected pairs."""
-    scores, ranks = comparison.scores, comparison.ranks
     methods = list(comparison.average_ranks.index)  # best average rank first
-    lines = [
-        f"# {label(metric)} by dataset and method",
-        "",
-        "Mean over seeds; the best of each dataset in bold; rank 1 is the best.",
-        "",
-        "| dataset | " + " | ".join(methods) + " |",
-        "|---|" + "---|" * len(methods),
-    ]
-    for dataset in scores.index:
-        best = ranks.loc[dataset].min()
-        cells = [
-            f"**{scores.at[dataset, m]:.3f}**"
-            if ranks.at[dataset, m] == best
-            else f"{scores.at[dataset, m]:.3f}"
-            for m in methods
-        ]
-        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
-    average = comparison.average_ranks
-    lines.append("| average rank | " + " | ".join(f"{average[m]:.2f}" for m in methods) + " |")
+    scores, ranks = comparison.scores[methods], comparison.ranks[methods]
+    text = scores.map("{:.3f}".format)
+    cells = text.mask(ranks.eq(ranks.min(axis=1), axis=0), "**" + text + "**")
+    cells.loc["average rank"] = comparison.average_ranks.map("{:.2f}".format)
     n = f"{len(methods)} methods, {len(scores)} datasets"
     if comparison.friedman_p is None:
-        lines += ["", f"Friedman test: needs at least 3 methods ({n})."]
+        friedman = f"Friedman test: needs at least 3 methods ({n})."
     else:
-        lines += [
-            "",
+        friedman = (
             f"Friedman test: chi² = {comparison.friedman_statistic:.2f}, "
-            f"p = {comparison.friedman_p:.3g} ({n}).",
-        ]
-    lines += [
-        "",
-        f"Pairwise Wilcoxon signed-rank tests over datasets, Holm-corrected (alpha {ALPHA}):",
-        "",
-        "| method | method | Wilcoxon p | Holm p | different |",
-        "|---|---|---|---|---|",
-    ]
-    for pair in comparison.pairs.itertuples():
-        lines.append(
-            f"| {pair.method_a} | {pair.method_b} | {pair.wilcoxon_p:.3g} | {pair.holm_p:.3g} "
-            f"| {'yes' if pair.different else 'no'} |"
+            f"p = {comparison.friedman_p:.3g} ({n})."
         )
-    return "\n".join(lines) + "\n"
+    pairs = pd.DataFrame(
+        {
+            "method a": comparison.pairs["method_a"],
+            "method b": comparison.pairs["method_b"],
+            "Wilcoxon p": comparison.pairs["wilcoxon_p"].map("{:.3g}".format),
+            "Holm p": comparison.pairs["holm_p"].map("{:.3g}".format),
+            "different": comparison.pairs["different"].map({True: "yes", False: "no"}),
+        }
+    )
+    return "\n".join(
+        [
+            f"# {label(metric)} by dataset and method",
+            "",
+            "Mean over seeds; the best of each dataset in bold; rank 1 is the best.",
+            "",
+            markdown_table(cells.rename_axis("dataset").reset_index(), {}, []),
+            friedman,
+            "",
+            f"Pairwise Wilcoxon signed-rank tests over datasets, Holm-corrected (alpha {ALPHA}):",
+            "",
+            markdown_table(pairs, {}, []),
+        ]
+    )
