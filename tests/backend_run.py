@@ -8,15 +8,17 @@ import sys
 
 import numpy as np
 
-from tsadlab import pipeline
-from tsadlab.cli import compose_config
-from tsadlab.scoring import predicted_window_errors
-from tsadlab.training import fit_model
+from tsadlab.cli.common import compose_config
+from tsadlab.config import to_run_config
+from tsadlab.scoring import SCORING_ERRORS
+from tsadlab.scoring.predict import predicted_window_errors
+from tsadlab.training.config import TrainerConfig
+from tsadlab.training.fit import fit_keras, new_model
 
 
 def main(backend: str, given: str, out: str) -> None:
     data = np.load(given)
-    s = pipeline.settings(
+    cfg = to_run_config(
         compose_config(
             [
                 f"backend={backend}",
@@ -27,11 +29,12 @@ def main(backend: str, given: str, out: str) -> None:
             ]
         )
     )
-    model = pipeline.build_configured_model(s, 1)
+    model = new_model(cfg.model, cfg.data.window, 1, cfg.seed, cfg.backend)
     model.set_weights([data[f"w{i}"] for i in range(len(model.get_weights()))])
     x = data["x"]
-    history = fit_model(model, x, x, None, epochs=2, batch_size=32, patience=2, verbose=0)
-    errors = predicted_window_errors(model, x, 64, "mae")
+    trainer = TrainerConfig(epochs=2, batch_size=32, patience=2, verbose=0)
+    history = fit_keras(model, x, x, None, trainer, epochs=2)
+    errors = predicted_window_errors(model, x, 64, SCORING_ERRORS.get("mae"))
     weights = {f"arr_{i}": w for i, w in enumerate(model.get_weights())}
     np.savez(out, loss=history["loss"].to_numpy(), errors=errors, **weights)
 

@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from omegaconf import DictConfig
 
-from tsadlab import cli
-from tsadlab.config import register_configs
+from tsadlab.cli import common
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # the default config's backend, for test modules that import Keras before any run chooses it
@@ -31,15 +30,35 @@ TINY = [
 
 def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:
     """The config `tsadlab-train <overrides>` would run (`tsadlab-tune` with config_name=tune)."""
-    register_configs()
-    return cli.compose_config(overrides, config_name)
+    return common.compose_config(overrides, config_name)
+
+
+def model_config(name: str, **params: object):
+    """The registered model `name`'s schema with `params` set (its defaults otherwise)."""
+    from tsadlab.models import MODELS
+
+    return MODELS.get(name).schema(**params)
+
+
+def detector(name: str, window: int = 4, n_features: int = 1, seed: int = 0, **params: object):
+    """A registered detector (not a Keras model), built as a run builds it."""
+    from tsadlab.models import build_model
+
+    return build_model(model_config(name, **params), window, n_features, seed)
+
+
+def threshold_config(name: str, **params: object):
+    """The registered threshold strategy `name`'s config with `params` set."""
+    from tsadlab.thresholds import THRESHOLDS
+
+    return THRESHOLDS.get(name).schema(**params)
 
 
 def train_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """`tsadlab-train <args>` in a new process, as a user runs it."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     return subprocess.run(
-        [sys.executable, "-m", "tsadlab.train", *args],
+        [sys.executable, "-m", "tsadlab.cli.train", *args],
         capture_output=True,
         text=True,
         timeout=300,

@@ -1,12 +1,12 @@
 """Names from config that become file or folder names cannot leave their folder."""
 
 import pytest
-from conftest import compose_config
+from conftest import compose_config, threshold_config
 
 from tsadlab.artifacts import safe_name
+from tsadlab.cli.tune import tune
 from tsadlab.errors import ConfigError
-from tsadlab.evaluation import evaluate_run
-from tsadlab.tune import tune
+from tsadlab.evaluation.rescore import evaluate_run
 
 
 @pytest.mark.parametrize("name", ["pot-q0.01-mean", "sp500_lstm_ae", "run+1", "a=b", "v1.2"])
@@ -25,7 +25,7 @@ def test_names_that_could_escape_are_one_clear_error(name):
 
 def test_evaluation_name_cannot_escape_the_run(tmp_path):
     with pytest.raises(ConfigError, match="Received: name='../../outside'"):
-        evaluate_run(tmp_path / "run", {"name": "quantile", "q": 0.99}, name="../../outside")
+        evaluate_run(tmp_path / "run", threshold_config("quantile"), name="../../outside")
     assert not any(tmp_path.iterdir())
 
 

@@ -1,27 +1,30 @@
-"""The baselines behind the models' interface: hand-computed scores, the scikit-learn
-contract, and whole runs."""
+"""The baselines (detectors that are not Keras models): hand-computed scores, the
+scikit-learn contract, and whole runs."""
 
 import json
 
 import numpy as np
 import pytest
-from conftest import TINY, compose_config
+from conftest import TINY, compose_config, detector
 from sklearn.base import clone
 
 from tsadlab import artifacts
+from tsadlab.config import settings_of
 from tsadlab.errors import ConfigError
-from tsadlab.models import BASELINES, build_model
-from tsadlab.pipeline import run, settings
+from tsadlab.models import MODELS
+from tsadlab.run import run
+
+BASELINES = [spec.name for spec in MODELS if not spec.keras]
 
 WINDOWS = np.array([[1.0, 2.0, 3.0, 10.0], [5.0, 5.0, 5.0, 6.0]])[:, :, None]
 
 
 def test_rolling_zscore_hand_computed():
-    plain = build_model("rolling_zscore", window=4, n_features=1).score_windows(WINDOWS)
+    plain = detector("rolling_zscore").score_windows(WINDOWS)
     # [1, 2, 3] -> mean 2, std sqrt(2/3); (10 - 2) / sqrt(2/3) = 9.798
     assert plain[0] == pytest.approx(8 / np.sqrt(2 / 3))
     assert np.isfinite(plain[1]) and plain[1] > 1e6  # a move out of a flat stretch
-    robust = build_model("rolling_zscore", window=4, n_features=1, robust=True)
+    robust = detector("rolling_zscore", robust=True)
     # median 2, MAD 1 -> spread 1.4826; (10 - 2) / 1.4826 = 5.396
     assert robust.score_windows(WINDOWS)[0] == pytest.approx(8 / 1.4826)
 
@@ -29,7 +32,7 @@ def test_rolling_zscore_hand_computed():
 def test_rolling_zscore_takes_the_most_surprising_channel():
     calm = np.array([[1.0, 2.0, 3.0, 2.0]])[:, :, None]
     windows = np.concatenate([calm, WINDOWS[:1]], axis=2)  # channel 1 jumps to 10
-    score = build_model("rolling_zscore", window=4, n_features=2).score_windows(windows)
+    score = detector("rolling_zscore", n_features=2).score_windows(windows)
     assert score[0] == pytest.approx(8 / np.sqrt(2 / 3))
 
 
@@ -38,7 +41,7 @@ def test_isolation_forest_scores_an_odd_window_highest_and_repeats_with_its_seed
     train = rng.normal(size=(200, 8, 1))
     odd = np.full((1, 8, 1), 6.0)
     scores = [
-        build_model("isolation_forest", window=8, n_features=1, seed=3)
+        detector("isolation_forest", window=8, seed=3)
         .fit(train)
         .score_windows(np.concatenate([train[:20], odd]))
         for _ in range(2)
@@ -49,10 +52,10 @@ def test_isolation_forest_scores_an_odd_window_highest_and_repeats_with_its_seed
 
 @pytest.mark.parametrize("name", BASELINES)
 def test_baselines_follow_the_estimator_contract(name):
-    detector = build_model(name, window=4, n_features=1)
-    assert clone(detector).get_params() == detector.get_params()
-    assert not [k for k in vars(detector) if k.endswith("_")]  # nothing learned before fit
-    scores = detector.fit(WINDOWS).score_windows(WINDOWS)
+    built = detector(name)
+    assert clone(built).get_params() == built.get_params()
+    assert not [k for k in vars(built) if k.endswith("_")]  # nothing learned before fit
+    scores = built.fit(WINDOWS).score_windows(WINDOWS)
     assert scores.shape == (2,) and np.isfinite(scores).all()
 
 
@@ -83,7 +86,7 @@ def test_random_baseline_repeats_with_its_seed_and_changes_with_another(tmp_path
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("scoring.error=point", "scoring.error=point with model=rolling_zscore"),
+        ("scoring.error=point", "scoring.error=point with a detector that scores whole"),
         ("model.target=next", "model.target=next with model=rolling_zscore"),
     ],
 )
@@ -95,6 +98,6 @@ def test_what_a_baseline_cannot_do_is_one_line(tmp_path, override, message):
 def test_a_search_refuses_a_baseline():
     from tsadlab.tuning.hypermodel import PipelineHyperModel
 
-    s = settings(compose_config(["model=rolling_zscore"], "tune"))
-    with pytest.raises(ConfigError, match="model=rolling_zscore \\(a baseline has no training"):
+    s = settings_of(compose_config(["model=rolling_zscore"], "tune"))
+    with pytest.raises(ConfigError, match="model=rolling_zscore \\(a detector has no training"):
         PipelineHyperModel(s, space=None)

@@ -3,7 +3,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tsadlab.detection import events_table
+from tsadlab.detection.detect import events_table
 from tsadlab.intervals import flag_runs
 
 

@@ -7,14 +7,17 @@ import sys
 
 import pandas as pd
 import pytest
-from conftest import compose_config, tiny_nab
+from conftest import compose_config, threshold_config, tiny_nab
 from test_pipeline_labeled import TINY_LABELED
 
 from tsadlab.errors import ArtifactError
-from tsadlab.evaluation import evaluate_run, evaluation_name
-from tsadlab.pipeline import run
+from tsadlab.evaluation.rescore import evaluate_run, evaluation_name
+from tsadlab.run import run
+from tsadlab.scoring.config import Alignment
+from tsadlab.thresholds import FitOn
 
-QUANTILE = {"name": "quantile", "fit_on": "train", "q": 0.99}
+QUANTILE = threshold_config("quantile", q=0.99)
+END, MEAN = Alignment.end, Alignment.mean
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +28,7 @@ def labeled_run(tmp_path_factory):
 
 
 def test_same_settings_reproduce_the_training_run(labeled_run):
-    evaluation = evaluate_run(labeled_run, QUANTILE, "end")
+    evaluation = evaluate_run(labeled_run, QUANTILE, END)
     trained = pd.read_csv(labeled_run / "scores.csv")
     again = pd.read_csv(evaluation.out_dir / "scores.csv")
     pd.testing.assert_frame_equal(trained, again)
@@ -37,8 +40,8 @@ def test_same_settings_reproduce_the_training_run(labeled_run):
 def test_other_threshold_and_alignment_write_their_own_folder(labeled_run):
     evaluation = evaluate_run(
         labeled_run,
-        {"name": "pot", "fit_on": "train", "level": 0.98, "q": 0.01, "streaming": False},
-        "mean",
+        threshold_config("pot", q=0.01),
+        MEAN,
     )
     assert evaluation.out_dir.name == "pot-q0.01-mean"
     for name in (
@@ -57,12 +60,12 @@ def test_other_threshold_and_alignment_write_their_own_folder(labeled_run):
 
 
 def test_oracle_is_marked_everywhere(labeled_run):
-    evaluation = evaluate_run(labeled_run, {"name": "best_f1", "fit_on": "train"})
+    evaluation = evaluate_run(labeled_run, threshold_config("best_f1"))
     assert evaluation.out_dir.name.endswith("-oracle")
     saved = json.loads((evaluation.out_dir / "metrics.json").read_text())
     assert saved["oracle"] is True and saved["threshold"]["oracle"] is True
     assert saved["protocol"].startswith("ORACLE")
-    ordinary = evaluate_run(labeled_run, QUANTILE, "end").metrics["labeled"]["point"]["f1"]
+    ordinary = evaluate_run(labeled_run, QUANTILE, END).metrics["labeled"]["point"]["f1"]
     assert saved["labeled"]["point"]["f1"] >= ordinary  # it is an upper bound
 
 
@@ -74,7 +77,7 @@ def test_unfinished_or_foreign_directories_are_refused(tmp_path):
 def test_category_runs_are_evaluated_per_series(tmp_path, nab_root):
     overrides = tiny_nab(nab_root)
     run(compose_config(overrides), tmp_path / "run")
-    evaluation = evaluate_run(tmp_path / "run", QUANTILE, "mean")
+    evaluation = evaluate_run(tmp_path / "run", QUANTILE, MEAN)
     table = pd.read_csv(evaluation.out_dir / "series.csv")
     assert table["series"].tolist() == ["cat__a", "cat__b"]
     assert evaluation.metrics["event_micro"]["tp"] == table["event_tp"].sum()
@@ -82,10 +85,8 @@ def test_category_runs_are_evaluated_per_series(tmp_path, nab_root):
 
 
 def test_names_list_only_non_default_parameters():
-    assert evaluation_name({"name": "windowed_std", "fit_on": "train", "k": 4.0}, "end") == (
-        "windowed_std-end"
-    )
-    assert evaluation_name({"name": "mad", "fit_on": "val", "k": 2.5}, "mean") == (
+    assert evaluation_name(threshold_config("windowed_std", k=4.0), END) == "windowed_std-end"
+    assert evaluation_name(threshold_config("mad", fit_on=FitOn.val, k=2.5), MEAN) == (
         "mad-k2.5-fit_val-mean"
     )
 
@@ -96,7 +97,7 @@ def test_cli_reevaluates_in_one_line(labeled_run):
         [
             sys.executable,
             "-m",
-            "tsadlab.evaluate",
+            "tsadlab.cli.evaluate",
             f"run_dir={labeled_run}",
             "threshold=mad",
             "alignment=mean",
@@ -109,7 +110,7 @@ def test_cli_reevaluates_in_one_line(labeled_run):
     assert done.returncode == 0, done.stderr
     assert "mad-mean: threshold mad; alignment mean; overlap F1" in done.stdout
     bad = subprocess.run(
-        [sys.executable, "-m", "tsadlab.evaluate", f"run_dir={labeled_run}/nope"],
+        [sys.executable, "-m", "tsadlab.cli.evaluate", f"run_dir={labeled_run}/nope"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -129,15 +130,7 @@ def test_point_errors_with_smoothing_reevaluate_identically(tmp_path):
     run(compose_config(overrides), tmp_path / "run")
     evaluation = evaluate_run(
         tmp_path / "run",
-        {
-            "name": "windowed_std",
-            "fit_on": "train",
-            "k": 4.0,
-            "window_portion": 0.33,
-            "step_portion": 0.1,
-            "padding": 50,
-            "min_percent": 0.1,
-        },
+        threshold_config("windowed_std"),
     )
     pd.testing.assert_frame_equal(
         pd.read_csv(tmp_path / "run" / "scores.csv"), pd.read_csv(evaluation.out_dir / "scores.csv")

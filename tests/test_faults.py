@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 from conftest import TINY, compose_config, train_cli
 
-from tsadlab import artifacts, cli
-from tsadlab.pipeline import run
+from tsadlab import artifacts
+from tsadlab.cli import common as cli
+from tsadlab.run import run
 
 
 def disk_full_after_start(monkeypatch, also_status: bool) -> None:
@@ -129,17 +130,21 @@ def test_config_target_refused_on_the_command_line_before_anything_runs(tmp_path
     assert not (tmp_path / "r").exists()
 
 
-def test_kerastuner_state_files_are_replaced_whole(tmp_path):
+def test_kerastuner_state_files_are_replaced_whole_during_a_search_only(tmp_path):
     from keras_tuner import HyperParameters
     from keras_tuner.engine.trial import Trial
 
-    from tsadlab.tuning import search  # replaces KerasTuner's save_json on import
+    from tsadlab.private_apis import atomic_keras_tuner_files
 
     path = tmp_path / "trial.json"
-    Trial(hyperparameters=HyperParameters(), trial_id="00").save(str(path))
-    first = path.stat().st_ino
-    Trial(hyperparameters=HyperParameters(), trial_id="01").save(str(path))
-    assert path.stat().st_ino != first  # renamed into place, not rewritten in place
+    with atomic_keras_tuner_files(artifacts.write_text):
+        Trial(hyperparameters=HyperParameters(), trial_id="00").save(str(path))
+        first = path.stat().st_ino
+        Trial(hyperparameters=HyperParameters(), trial_id="01").save(str(path))
+        assert path.stat().st_ino != first  # renamed into place, not rewritten in place
     assert json.loads(path.read_text())["trial_id"] == "01"
     assert [p.name for p in tmp_path.iterdir()] == ["trial.json"]
-    assert search.keras_tuner_utils.save_json is search.save_json_atomically
+    # outside a search KerasTuner's own function is back: rewritten in place
+    before = path.stat().st_ino
+    Trial(hyperparameters=HyperParameters(), trial_id="02").save(str(path))
+    assert path.stat().st_ino == before

@@ -14,15 +14,17 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tsadlab import cli, pipeline
-from tsadlab.data.nab import window_labels
-from tsadlab.data.prepare import MIN_SCALED_SPREAD, SCALERS, TRANSFORMS, prepare
+from tsadlab import run_series
+from tsadlab.cli import common as cli
+from tsadlab.data.config import DataConfig, MissingPolicy, Scaler, Transform
+from tsadlab.data.csv_series import load_csv
+from tsadlab.data.prepare import MIN_SCALED_SPREAD, prepare
 from tsadlab.data.series import Series
-from tsadlab.data.sources import MISSING_POLICIES, load_csv
+from tsadlab.data.sources.nab import window_labels
 from tsadlab.data.windows import model_windows
 from tsadlab.errors import TsadlabError
-from tsadlab.metrics import detection_report
-from tsadlab.pipeline import run
+from tsadlab.metrics import labeled_report
+from tsadlab.run import run
 from tsadlab.thresholds import THRESHOLDS
 
 FILES = settings(
@@ -108,7 +110,7 @@ def csv_files(draw):
 
 
 @FILES
-@given(csv_files(), st.sampled_from(MISSING_POLICIES))
+@given(csv_files(), st.sampled_from(list(MissingPolicy)))
 def test_csv_files_load_correctly_or_fail_in_one_line(tmp_path, file, missing):
     text, expected = file
     path = tmp_path / "series.csv"
@@ -127,7 +129,7 @@ def test_csv_files_load_correctly_or_fail_in_one_line(tmp_path, file, missing):
     assert series.timestamps.tz is None
     if series.labels is not None:
         assert set(np.unique(series.labels)) <= {0, 1}
-    if expected is None or missing != "error":
+    if expected is None or missing is not MissingPolicy.error:
         return
     # A file read without complaint is read exactly: every time, value and label.
     event(f"read exactly ({'labeled' if expected['labels'] else 'unlabeled'})")
@@ -180,8 +182,8 @@ SERIES_VALUES = st.one_of(
 @settings(max_examples=150, deadline=None)
 @given(
     arrays(np.float64, st.tuples(st.integers(1, 40), st.integers(1, 3)), elements=SERIES_VALUES),
-    st.sampled_from(TRANSFORMS),
-    st.sampled_from([*SCALERS, "none"]),
+    st.sampled_from(list(Transform)),
+    st.sampled_from(list(Scaler)),
     st.floats(0.0, 1.2),
 )
 def test_preparation_gives_usable_model_input_or_one_line(values, transform, scaler, fraction):
@@ -196,7 +198,8 @@ def test_preparation_gives_usable_model_input_or_one_line(values, transform, sca
         sha256="",
     )
     try:
-        prepared = prepare(series, fraction, None, transform, scaler)
+        data = DataConfig(train_fraction=fraction, transform=transform, scaler=scaler)
+        prepared = prepare(series, data)
     except TsadlabError as exc:
         one_line(exc)
         return
@@ -204,9 +207,9 @@ def test_preparation_gives_usable_model_input_or_one_line(values, transform, sca
     assert x.dtype == np.float32 and np.isfinite(x).all()
     assert 1 <= prepared.n_train <= len(x)
     assert (np.ptp(x[: prepared.n_train], axis=0) >= MIN_SCALED_SPREAD).all()
-    if transform == "log_return":
+    if transform is Transform.log_return:
         assert (values > 0).all()
-    if scaler == "standard":  # fitted on the training part only
+    if scaler is Scaler.standard:  # fitted on the training part only
         train = x[: prepared.n_train].astype(np.float64)
         np.testing.assert_allclose(train.mean(axis=0), 0, atol=1e-3)
 
@@ -243,11 +246,11 @@ SCORES = arrays(
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from(sorted(THRESHOLDS)), SCORES)
+@given(st.sampled_from(THRESHOLDS.names()), SCORES)
 def test_thresholds_fit_or_fail_in_one_line(name, scores):
     labels = (np.arange(len(scores)) % 7 == 0).astype(np.int8)
     try:
-        strategy = THRESHOLDS[name]().fit(scores, labels)
+        strategy = THRESHOLDS.get(name)().fit(scores, labels)
         flags = strategy.predict(scores)
     except TsadlabError as exc:
         one_line(exc)
@@ -267,14 +270,14 @@ def test_metrics_refuse_labels_that_are_not_binary(labels, data):
     flags = data.draw(arrays(np.bool_, n))
     scores = data.draw(arrays(np.float64, n, elements=st.floats(-10, 10) | st.just(np.nan)))
     try:
-        report = detection_report(labels, flags, scores, vus_max_buffer=3)
+        report = labeled_report(labels, flags, scores, window=3)
     except TsadlabError as exc:
         assert not np.isin(labels, (0, 1)).all()
         one_line(exc)
         return
     assert np.isin(labels, (0, 1)).all()
-    for part in (report.point, report.event, report.point_adjusted):
-        assert all(0.0 <= v <= 1.0 for v in part.values())
+    for part in ("point", "event", "point_adjusted"):
+        assert all(0.0 <= report[part][k] <= 1.0 for k in ("precision", "recall", "f1"))
 
 
 @pytest.mark.parametrize(
@@ -347,7 +350,7 @@ def test_wrong_types_in_overrides_are_one_line(key, value):
     ],
 )
 def test_out_of_range_values_are_one_line_before_training(tmp_path, monkeypatch, override, message):
-    monkeypatch.setattr(pipeline, "fit_configured_model", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(run_series, "fit", lambda *a, **k: pytest.fail("trained"))
     with pytest.raises(TsadlabError, match=message) as raised:
         run(compose_config([*TINY, override]), tmp_path / "run")
     one_line(raised.value)

@@ -5,16 +5,11 @@ from hypothesis import strategies as st
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from tsadlab.intervals import flag_runs
-from tsadlab.metrics import (
-    VUS_THRESHOLDS,
-    EventCounts,
-    auc_metrics,
-    detection_report,
-    event_counts,
-    point_adjust,
-    point_metrics,
-    vus_pr,
-)
+from tsadlab.metrics import labeled_report
+from tsadlab.metrics.events import EventCounts, event_counts
+from tsadlab.metrics.points import point_adjust, point_metrics
+from tsadlab.metrics.ranking import auc_metrics
+from tsadlab.metrics.vus import VUS_THRESHOLDS, vus_pr
 
 
 def arr(text: str) -> np.ndarray:
@@ -151,7 +146,7 @@ def test_event_counts_are_consistent(pairs):
 
 def test_detection_report_flags_point_adjustment_as_inflated():
     labels = arr("0011100000")
-    report = detection_report(labels, arr("0001000001"), np.linspace(0, 1, 10), 4).to_dict()
+    report = labeled_report(labels, arr("0001000001"), np.linspace(0, 1, 10), 4)
     assert report["point_adjusted"]["inflated"] is True
     assert report["point_adjusted"]["recall"] == 1.0
     assert report["point"]["recall"] == pytest.approx(1 / 3)

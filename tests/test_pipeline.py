@@ -9,10 +9,15 @@ from conftest import TINY, compose_config
 from omegaconf import OmegaConf
 
 from tsadlab import artifacts
-from tsadlab.data.dataset import load_dataset
-from tsadlab.data.prepare import prepare, scaler_from_dict
+from tsadlab.config import settings_of, to_run_config
+from tsadlab.data.prepare import prepare
+from tsadlab.data.scalers import scaler_from_dict
+from tsadlab.data.sources import load_dataset
+from tsadlab.data.windows import make_windows
 from tsadlab.errors import ArtifactError, DataError, TrainingError
-from tsadlab.pipeline import make_windows, run, settings
+from tsadlab.run import run
+
+settings = settings_of
 
 FIGURES = [
     "loss_curve.png",
@@ -32,8 +37,10 @@ def test_tutorial_experiment_reproduces_the_tutorial_setup():
     assert (s["trainer"]["batch_size"], s["trainer"]["validation_split"]) == (32, 0.1)
     assert (s["trainer"]["patience"], s["trainer"]["shuffle"]) == (3, False)
     assert s["model"]["encoder_units"] == [128] and s["model"]["dropout"] == 0.2
-    prepared = prepare(load_dataset(s["data"])[0], 0.8, transform="none")
-    windows = make_windows(prepared, 30, "next", 1, 0.1)
+    cfg = to_run_config(compose_config(["experiment=sp500_tutorial"]))
+    dataset = load_dataset(cfg.data)
+    prepared = prepare(dataset.load(dataset.names[0]), cfg.data)
+    windows = make_windows(prepared, 30, cfg.model.target, 1, 0.1)
     assert (len(windows.x_train), len(windows.x_test)) == (6523, 1609)
     assert windows.y_train.shape == (6523, 1)
 
@@ -172,7 +179,7 @@ def test_a_finished_run_is_never_overwritten(finished_run):
 
 def test_same_seed_gives_identical_scores_with_unrolled_scoring(tmp_path, finished_run, caplog):
     _, first = finished_run  # 400 rows: scored by the model as trained
-    caplog.set_level("INFO", logger="tsadlab.pipeline")
+    caplog.set_level("INFO", logger="tsadlab.scoring.predict")
     again = run(compose_config([*TINY, "trainer.predict_unroll_from=0"]), tmp_path / "again")
     assert "with unrolled recurrent layers" in caplog.text
     pd.testing.assert_frame_equal(first.scores, again.scores, rtol=1e-6)

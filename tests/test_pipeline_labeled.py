@@ -8,7 +8,7 @@ from conftest import compose_config, tiny_nab
 
 from tsadlab import artifacts
 from tsadlab.errors import ConfigError
-from tsadlab.pipeline import run
+from tsadlab.run import run
 
 TINY_LABELED = [
     "data=synthetic",
@@ -94,7 +94,7 @@ def test_category_runs_store_plotly_js_once(tmp_path, nab_root):
 
 
 def test_the_cli_job_of_a_category_run_ends_without_a_single_objective(tmp_path, nab_root):
-    from tsadlab.train import train
+    from tsadlab.cli.train import train
 
     assert train(compose_config(tiny_nab(nab_root)), tmp_path / "run") is None
     assert artifacts.read_status(tmp_path / "run")["status"] == "finished"

@@ -4,16 +4,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tsadlab.data.prepare import (
-    apply_transform,
-    prepare,
-    scaler_from_dict,
-    scaler_json,
-    train_size,
-)
+from tsadlab.data.config import DataConfig, Scaler, Transform
+from tsadlab.data.prepare import apply_transform, prepare, train_size
+from tsadlab.data.scalers import scaler_from_dict, scaler_json
 from tsadlab.data.series import Series
-from tsadlab.data.sources import load_sp500
+from tsadlab.data.sources.sp500 import load_sp500
 from tsadlab.errors import ConfigError, DataError
+
+
+def config(train_fraction: float = 0.8, **keys: object) -> DataConfig:
+    """A data config with these keys (transform and scaler by name)."""
+    enums = {"transform": Transform, "scaler": Scaler}
+    keys = {k: enums[k](v) if k in enums else v for k, v in keys.items()}
+    return DataConfig(train_fraction=train_fraction, **keys)
 
 
 def make_series(values: np.ndarray) -> Series:
@@ -23,7 +26,7 @@ def make_series(values: np.ndarray) -> Series:
 
 
 def test_tutorial_split_sizes():
-    prepared = prepare(load_sp500(), 0.8, transform="none")
+    prepared = prepare(load_sp500(), config(0.8, transform="none"))
     assert prepared.n_train == 6553
     assert len(prepared.timestamps) - prepared.n_train == 1639
 
@@ -34,8 +37,8 @@ def test_scaler_sees_only_the_training_part(scaler):
     values = rng.normal(size=200)
     changed = values.copy()
     changed[160:] *= 1000  # a wild test period must not move the training-part scaling
-    a = prepare(make_series(values), 0.8, scaler=scaler)
-    b = prepare(make_series(changed), 0.8, scaler=scaler)
+    a = prepare(make_series(values), config(0.8, scaler=scaler))
+    b = prepare(make_series(changed), config(0.8, scaler=scaler))
     np.testing.assert_array_equal(a.model_input[:160], b.model_input[:160])
     if scaler == "standard":
         assert a.model_input[:160].mean() == pytest.approx(0, abs=1e-6)
@@ -45,7 +48,7 @@ def test_scaler_sees_only_the_training_part(scaler):
 @pytest.mark.parametrize("scaler", ["standard", "minmax", "robust", "none"])
 def test_scaler_json_round_trip(scaler):
     values = np.random.default_rng(1).normal(3, 2, size=(100, 2))
-    prepared = prepare(make_series(values), 0.7, scaler=scaler)
+    prepared = prepare(make_series(values), config(0.7, scaler=scaler))
     data = json.loads(scaler_json(prepared.scaler))
     rebuilt = scaler_from_dict(data)
     if scaler == "none":
@@ -63,7 +66,7 @@ def test_transforms_hand_computed():
 
 
 def test_transform_keeps_raw_values_aligned():
-    prepared = prepare(make_series([1.0, 2.0, 3.0, 5.0, 8.0]), 0.5, transform="log_return")
+    prepared = prepare(make_series([1.0, 2.0, 3.0, 5.0, 8.0]), config(0.5, transform="log_return"))
     assert prepared.raw[:, 0].tolist() == [2.0, 3.0, 5.0, 8.0]
     assert prepared.timestamps[0] == pd.Timestamp("2000-01-02")
     assert len(prepared.timestamps) == 4
@@ -71,25 +74,25 @@ def test_transform_keeps_raw_values_aligned():
 
 def test_date_split():
     timestamps = pd.date_range("2000-01-01", periods=10, freq="D")
-    assert train_size(timestamps, 0.8, "2000-01-04") == 3
+    assert train_size(timestamps, config(test_start="2000-01-04"), None) == 3
     with pytest.raises(ConfigError, match="must fall inside the series"):
-        train_size(timestamps, 0.8, "1999-01-01")
+        train_size(timestamps, config(test_start="1999-01-01"), None)
     with pytest.raises(ConfigError, match=r"train_fraction=1.5 \(must be in \(0, 1\]\)"):
-        train_size(timestamps, 1.5)
+        train_size(timestamps, config(1.5), None)
 
 
 def test_constant_series_is_rejected():
     with pytest.raises(DataError, match="column 'v' is constant"):
-        prepare(make_series(np.full(50, 7.0)), 0.8)
+        prepare(make_series(np.full(50, 7.0)), config())
 
 
 def test_minmax_range_is_fitted_on_training_part():
     values = np.concatenate([np.linspace(0, 10, 80), np.linspace(50, 60, 20)])
-    prepared = prepare(make_series(values), 0.8, scaler="minmax", scaler_range=(-1, 1))
+    prepared = prepare(make_series(values), config(0.8, scaler="minmax", scaler_range=(-1, 1)))
     train = prepared.model_input[:80, 0]
     assert train.min() == pytest.approx(-1) and train.max() == pytest.approx(1)
     assert prepared.model_input[80:, 0].min() > 1  # test values outside the range stay outside
     rebuilt = scaler_from_dict(json.loads(scaler_json(prepared.scaler)))
     np.testing.assert_allclose(rebuilt.transform(values[:, None]), prepared.model_input, rtol=1e-6)
     with pytest.raises(ConfigError, match="data.scaler_range"):
-        prepare(make_series(values), 0.8, scaler="minmax", scaler_range=(1, 1))
+        prepare(make_series(values), config(0.8, scaler="minmax", scaler_range=(1, 1)))

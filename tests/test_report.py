@@ -9,9 +9,9 @@ import pytest
 from conftest import TINY, compose_config
 
 from tsadlab import artifacts
-from tsadlab.pipeline import run
-from tsadlab.report import main
+from tsadlab.cli.report import main
 from tsadlab.reporting.collect import find_runs, run_row
+from tsadlab.run import run
 
 
 @pytest.fixture(scope="module")

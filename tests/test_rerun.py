@@ -6,9 +6,9 @@ import pytest
 from conftest import TINY, compose_config
 
 from tsadlab import artifacts
+from tsadlab.cli.rerun import compare_runs, main, rerun
 from tsadlab.errors import ArtifactError
-from tsadlab.pipeline import run
-from tsadlab.rerun import compare_runs, main, rerun
+from tsadlab.run import run
 
 
 @pytest.fixture(scope="module")

@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 from conftest import TINY, compose_config
 
-from tsadlab import artifacts, pipeline
-from tsadlab.pipeline import run
-from tsadlab.resume import TrainingBackup, resume_key
+from tsadlab import artifacts, run_series
+from tsadlab.config import settings_of
+from tsadlab.run import run
+from tsadlab.training import fit as fitting
+from tsadlab.training.resume import TrainingBackup, resume_key
 
 
 class StopAfterEpoch(keras.callbacks.Callback):
@@ -32,13 +34,13 @@ class StopAfterEpoch(keras.callbacks.Callback):
 
 
 def interrupt_training_at(monkeypatch, epoch: int) -> None:
-    fit = pipeline.fit_model
+    fit = fitting.fit_keras
 
     def interrupted_fit(*args, **kwargs):
         kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), StopAfterEpoch(epoch)]
         return fit(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "fit_model", interrupted_fit)
+    monkeypatch.setattr(fitting, "fit_keras", interrupted_fit)
 
 
 def overrides(tmp_path: Path, *extra: str) -> list[str]:
@@ -85,7 +87,7 @@ def test_a_run_stopped_after_training_does_not_train_again(tmp_path, monkeypatch
         def stop(*args, **kwargs):
             raise KeyboardInterrupt
 
-        patch.setattr(pipeline, "predict_errors", stop)  # Ctrl-C right after training
+        patch.setattr(run_series, "predict_errors", stop)  # Ctrl-C right after training
         with pytest.raises(KeyboardInterrupt):
             run(compose_config(overrides(tmp_path)), tmp_path / "cut")
     with monkeypatch.context() as patch:
@@ -110,16 +112,18 @@ def test_a_different_config_does_not_resume(tmp_path, monkeypatch):
 
 
 def test_resume_key_ignores_what_does_not_change_training():
-    s = pipeline.settings(compose_config(TINY))
-    quiet = pipeline.settings(compose_config([*TINY, "trainer.verbose=2"]))
-    other = pipeline.settings(compose_config([*TINY, "model.dropout=0.3"]))
-    assert resume_key(s, "abc") == resume_key(quiet, "abc")
+    s = settings_of(compose_config(TINY))
+    # a changed threshold or scoring re-scores the same training: it resumes from its state
+    for same in ("trainer.verbose=2", "threshold=pot", "threshold.q=0.9", "scoring.alignment=mean"):
+        changed = settings_of(compose_config([*TINY, same]))
+        assert resume_key(s, "abc") == resume_key(changed, "abc"), same
+    other = settings_of(compose_config([*TINY, "model.dropout=0.3"]))
     assert resume_key(s, "abc") != resume_key(other, "abc")
     assert resume_key(s, "abc") != resume_key(s, "abd")  # other data
 
 
 def test_a_live_owner_keeps_its_state_to_itself(tmp_path):
-    s = pipeline.settings(compose_config([*TINY, f"trainer.resume_dir={tmp_path}"]))
+    s = settings_of(compose_config([*TINY, f"trainer.resume_dir={tmp_path}"]))
     first = TrainingBackup.open(s, "abc", tmp_path / "a")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
@@ -134,7 +138,7 @@ def test_a_live_owner_keeps_its_state_to_itself(tmp_path):
 
 
 def test_resume_can_be_switched_off(tmp_path):
-    s = pipeline.settings(compose_config([*TINY, "trainer.resume=false"]))
+    s = settings_of(compose_config([*TINY, "trainer.resume=false"]))
     assert TrainingBackup.open(s, "abc", tmp_path / "a") is None
 
 
@@ -145,7 +149,7 @@ def test_killed_cli_run_resumes_when_the_same_command_runs_again(tmp_path):
     command = [
         sys.executable,
         "-m",
-        "tsadlab.train",
+        "tsadlab.cli.train",
         *overrides(tmp_path, "trainer.epochs=40", "trainer.patience=40", "data.rows=1500"),
     ]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}

@@ -22,12 +22,14 @@ def test_a_jax_run_seeds_saves_unrolls_and_caches_without_importing_tensorflow(t
     script = f"""
 import sys
 from pathlib import Path
-from tsadlab import artifacts, pipeline
-from tsadlab.cli import compose_config
-s = pipeline.settings(compose_config(["model.encoder_units=[4]", "model.decoder_units=[4]"]))
-model = pipeline.build_configured_model(s, 1)
+from tsadlab import artifacts
+from tsadlab.cli.common import compose_config
+from tsadlab.config import to_run_config
+from tsadlab.scoring.predict import unrolled_copy
+from tsadlab.training.fit import new_model
+cfg = to_run_config(compose_config(["model.encoder_units=[4]", "model.decoder_units=[4]"]))
+model = new_model(cfg.model, 30, 1, cfg.seed, cfg.backend)
 artifacts.save_keras_model(Path(r"{tmp_path}") / "model.keras", model)
-from tsadlab.models.common import unrolled_copy  # after the backend is chosen
 assert unrolled_copy(model) is not None
 assert "tensorflow" not in sys.modules, "TensorFlow was imported"
 """

@@ -5,7 +5,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tsadlab.errors import ConfigError
-from tsadlab.scoring import point_errors, point_scores, smooth_scores, window_errors
+from tsadlab.scoring import SCORING_ERRORS
+from tsadlab.scoring.align import point_scores, smooth_scores
+from tsadlab.scoring.config import ScoringConfig
+from tsadlab.scoring.predict import row_stack
+
+
+def window_errors(x: np.ndarray, x_hat: np.ndarray, name: str = "mae") -> np.ndarray:
+    return SCORING_ERRORS.get(name).compute(x, x_hat)
+
+
+def point_errors(values: np.ndarray, x_hat: np.ndarray, stride: int = 1) -> np.ndarray:
+    """Orion's point errors of rows reconstructed by every window of x_hat, in one stack."""
+    stack = row_stack(np.arange(len(x_hat)), x_hat, stride, 0, len(values))
+    return SCORING_ERRORS.get("point").compute(values, stack)
 
 
 def test_window_errors_hand_computed():
@@ -97,4 +110,6 @@ def test_smoothing_is_orions_centered_rolling_mean():
     np.testing.assert_array_equal(smooth_scores(scores, 0.0), scores)
     assert len(smooth_scores(np.ones(100_000), 0.01)) == 100_000  # window capped at 200
     with pytest.raises(ConfigError, match="scoring.smoothing=1.5"):
-        smooth_scores(scores, 1.5)
+        ScoringConfig(smoothing=1.5)
+    with pytest.raises(ConfigError, match="scoring.error=rmse \\(must be one of mae, mse, point"):
+        ScoringConfig(error="rmse")

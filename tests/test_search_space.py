@@ -4,8 +4,8 @@ import keras_tuner
 import pytest
 from conftest import compose_config
 
+from tsadlab.config import settings_of as settings
 from tsadlab.errors import ConfigError
-from tsadlab.pipeline import settings
 from tsadlab.tuning.search import project_name
 from tsadlab.tuning.space import apply_values, parse_space
 

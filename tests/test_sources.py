@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from tsadlab.data.sources import load_csv, load_sp500
+from tsadlab.data.csv_series import load_csv
+from tsadlab.data.sources.sp500 import Sp500DataConfig, load_sp500
 from tsadlab.errors import DataError
 
 
@@ -10,7 +11,7 @@ def test_sp500_tutorial_rows_and_full_range():
     assert len(tutorial) == 8192
     assert str(tutorial.timestamps[0].date()) == "1986-01-02"
     assert str(tutorial.timestamps[-1].date()) == "2018-06-29"
-    full = load_sp500(rows=None)
+    full = load_sp500(Sp500DataConfig(rows=None))
     assert len(full) == 8644
     assert str(full.timestamps[-1].date()) == "2020-04-17"
     assert tutorial.values[0, 0] == pytest.approx(209.589996)

@@ -1,14 +1,16 @@
 """Labeled sources: the synthetic generator, the NAB layout, duplicates and resampling."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from tsadlab.data.dataset import load_dataset
-from tsadlab.data.nab import load_nab, nab_series_names, window_labels
-from tsadlab.data.prepare import resample_series
-from tsadlab.data.sources import load_csv
-from tsadlab.data.synthetic import ANOMALY_KINDS, synthetic_series
+from tsadlab.data.csv_series import load_csv
+from tsadlab.data.resample import resample_series
+from tsadlab.data.sources import load_dataset
+from tsadlab.data.sources.nab import NabDataConfig, load_nab, nab_series_names, window_labels
+from tsadlab.data.sources.synthetic import ANOMALY_KINDS, SyntheticDataConfig, synthetic_series
 from tsadlab.errors import ConfigError, DataError
 from tsadlab.intervals import flag_runs
 
@@ -44,22 +46,15 @@ def test_synthetic_rejects_impossible_settings():
 
 
 def test_synthetic_suite_is_one_series_per_kind_sharing_the_clean_part():
-    data = {
-        "source": "synthetic",
-        "length": 2000,
-        "period": 100,
-        "amplitude": 1.0,
-        "trend": 0.0,
-        "noise": 0.1,
-        "anomalies": ["spike", "flatline", "level_shift"],
-        "n_anomalies": 3,
-        "anomaly_length": 40,
-        "clean_fraction": 0.5,
-        "seed": 4,
-        "freq": "h",
-        "name": "suite",
-        "suite": True,
-    }
+    data = SyntheticDataConfig(
+        length=2000,
+        anomalies=["spike", "flatline", "level_shift"],
+        n_anomalies=3,
+        anomaly_length=40,
+        seed=4,
+        name="suite",
+        suite=True,
+    )
     suite = load_dataset(data)
     assert [s.name for s in suite] == ["suite_spike", "suite_flatline", "suite_level_shift"]
     spike, flatline, shift = suite
@@ -67,9 +62,9 @@ def test_synthetic_suite_is_one_series_per_kind_sharing_the_clean_part():
     # the same clean signal and noise: the series differ only where one is labeled
     differ = ~np.isclose(flatline.values[:, 0], shift.values[:, 0])
     assert differ.any() and not differ[(flatline.labels == 0) & (shift.labels == 0)].any()
-    assert len(load_dataset({**data, "suite": False})) == 1
+    assert len(load_dataset(replace(data, suite=False))) == 1
     with pytest.raises(ConfigError, match="distinct kinds"):
-        load_dataset({**data, "anomalies": ["spike", "spike"]})
+        load_dataset(replace(data, anomalies=["spike", "spike"]))
 
 
 def test_nab_series_labels_cover_windows_inclusive(nab_root):
@@ -93,17 +88,10 @@ def test_nab_errors(nab_root, tmp_path):
         load_nab(tmp_path / "nowhere", "cat/a.csv")
     with pytest.raises(DataError, match="data.series=cat/zzz.csv"):
         load_nab(nab_root, "cat/zzz.csv")
-    base = {
-        "source": "nab",
-        "root": str(nab_root),
-        "rows": None,
-        "missing": "error",
-        "duplicates": "error",
-        "resample": None,
-    }
+    base = NabDataConfig(root=str(nab_root))
     with pytest.raises(ConfigError, match="exactly one of"):
-        load_dataset({**base, "series": None, "category": None})
-    assert len(load_dataset({**base, "series": None, "category": "cat"})) == 2
+        load_dataset(base)
+    assert len(load_dataset(replace(base, category="cat"))) == 2
 
 
 def test_real_nab_corpus_when_present():

@@ -6,12 +6,23 @@ import pandas as pd
 import pytest
 from conftest import TINY, compose_config
 
-from tsadlab import pipeline, plots, scoring, training
-from tsadlab.data.windows import model_windows
+from tsadlab.config import to_run_config
+from tsadlab.data.windows import Windows, model_windows
+from tsadlab.errors import ConfigError
+from tsadlab.figures import common as figures_common
+from tsadlab.figures import run as run_figures
 from tsadlab.runtime import load_keras
+from tsadlab.scoring import SCORING_ERRORS
+from tsadlab.scoring import predict as scoring
+from tsadlab.training.data import stream_windows
+from tsadlab.training.fit import fit, new_model
 
 load_keras("jax")
-from tsadlab.batches import WindowBatches  # noqa: E402  (needs the backend chosen first)
+from tsadlab.training.batches import WindowBatches  # noqa: E402  (needs the backend first)
+
+
+def tiny_model(cfg):
+    return new_model(cfg.model, cfg.data.window, 1, cfg.seed, cfg.backend)
 
 
 def series(n: int = 2000) -> np.ndarray:
@@ -50,13 +61,13 @@ def test_sampled_epochs_are_bounded_fresh_and_reproducible():
 
 
 def test_streaming_is_chosen_by_size_or_steps():
-    assert not training.stream_windows(6523, (30, 1), None)
-    assert training.stream_windows(6523, (30, 1), 10)
-    assert training.stream_windows(10_000_000, (30, 1), None)
+    assert not stream_windows(6523, (30, 1), None)
+    assert stream_windows(6523, (30, 1), 10)
+    assert stream_windows(10_000_000, (30, 1), None)
 
 
 def test_a_bounded_run_trains_on_steps_per_epoch_batches(tmp_path):
-    s = pipeline.settings(
+    cfg = to_run_config(
         compose_config([*TINY, "trainer.steps_per_epoch=3", "trainer.batch_size=16"])
     )
     seen = []
@@ -65,27 +76,48 @@ def test_a_bounded_run_trains_on_steps_per_epoch_batches(tmp_path):
         def on_train_batch_end(self, batch, logs=None):
             seen.append(batch)
 
-    prepared_windows = pipeline.Windows(*_windows(s), span=s["data"]["window"])
-    model = pipeline.build_configured_model(s, 1)
-    history = pipeline.fit_configured_model(model, s, prepared_windows, callbacks=[Count()])
+    prepared_windows = Windows(*_windows(cfg), span=cfg.data.window, stride=1)
+    model = tiny_model(cfg)
+    history = fit(model, prepared_windows, cfg.trainer, cfg.seed, callbacks=[Count()])
     assert len(history) == 2 and seen == [0, 1, 2, 0, 1, 2]
     assert np.isfinite(history["val_loss"]).all()
 
 
-def _windows(s):
-    x, y = model_windows(series(400), s["data"]["window"], "reconstruction")
+def _windows(cfg):
+    x, y = model_windows(series(400), cfg.data.window, "reconstruction")
     return x, y, x[:0], 300
 
 
 def test_chunked_scoring_equals_one_predict(monkeypatch):
-    s = pipeline.settings(compose_config(TINY))
-    model = pipeline.build_configured_model(s, 1)
+    model = tiny_model(to_run_config(compose_config(TINY)))
     x, _ = model_windows(series(500), 10, "reconstruction")
     whole = np.abs(model.predict(x, batch_size=64, verbose=0) - x).mean(axis=(1, 2))
     monkeypatch.setattr(scoring, "PREDICT_CHUNK_WINDOWS", 100)
-    np.testing.assert_allclose(
-        scoring.predicted_window_errors(model, x, 32, "mae"), whole, rtol=1e-6
-    )
+    mae = SCORING_ERRORS.get("mae")
+    np.testing.assert_allclose(scoring.predicted_window_errors(model, x, 32, mae), whole, rtol=1e-6)
+
+
+@pytest.mark.parametrize("stride", [1, 3])
+def test_chunked_row_errors_equal_one_predict(monkeypatch, stride):
+    """Orion's point errors predicted in chunks: every row still sees every reconstruction of
+    it, so the errors equal those from one predict over every window."""
+    cfg = to_run_config(compose_config(TINY))
+    model = tiny_model(cfg)
+    values = series(700)
+    x, _ = model_windows(values, 10, "reconstruction", stride)
+    point = SCORING_ERRORS.get("point")
+    whole = scoring.predicted_row_errors(model, x, values, stride, cfg.trainer, point)
+    monkeypatch.setattr(scoring, "PREDICT_CHUNK_WINDOWS", 64)
+    cfg.trainer.predict_batch_size = 32
+    chunked = scoring.predicted_row_errors(model, x, values, stride, cfg.trainer, point)
+    np.testing.assert_allclose(chunked, whole, rtol=1e-6)
+    covered = (len(x) - 1) * stride + 10
+    assert np.isfinite(chunked[:covered]).all() and np.isnan(chunked[covered:]).all()
+    # by hand for one row: |value - median of its reconstructions|
+    x_hat = model.predict(x, verbose=0)
+    row = 25
+    mine = [x_hat[i, row - i * stride, 0] for i in range(len(x)) if 0 <= row - i * stride < 10]
+    assert chunked[row] == pytest.approx(abs(values[row, 0] - np.median(mine)), rel=1e-5)
 
 
 def test_line_rows_keep_every_extreme_and_bound_the_points():
@@ -93,10 +125,12 @@ def test_line_rows_keep_every_extreme_and_bound_the_points():
     values[123_457] = 50.0  # a spike must survive thinning
     values[999_999] = -50.0
     values[10:20] = np.nan
-    rows = plots.line_rows(values, limit=2000)
+    rows = figures_common.line_rows(values, limit=2000)
     assert len(rows) <= 2000 and np.all(np.diff(rows) > 0)
     assert 123_457 in rows and 999_999 in rows
-    np.testing.assert_array_equal(plots.line_rows(values[:500], limit=2000), np.arange(500))
+    np.testing.assert_array_equal(
+        figures_common.line_rows(values[:500], limit=2000), np.arange(500)
+    )
 
 
 def test_long_frames_are_drawn_from_thinned_rows_with_every_flag():
@@ -114,13 +148,12 @@ def test_long_frames_are_drawn_from_thinned_rows_with_every_flag():
     )
     frame.loc[[5, 150_001, 299_998], "is_anomaly"] = 1
     frame.loc[250_000:250_010, "label"] = 1
-    rows = plots.plotted_rows(frame, limit=4000)
+    rows = run_figures.plotted_rows(frame, limit=4000)
     assert len(rows) < 20_000
     assert {5, 150_001, 299_998, 199_999, 200_000, 250_000, 250_010} <= set(rows)
 
 
 @pytest.mark.parametrize("bad", ["0", "-2"])
 def test_bad_steps_per_epoch_is_refused_before_training(bad):
-    s = pipeline.settings(compose_config([*TINY, f"trainer.steps_per_epoch={bad}"]))
-    with pytest.raises(Exception, match="steps_per_epoch"):
-        pipeline.check_before_training(s)
+    with pytest.raises(ConfigError, match="steps_per_epoch"):
+        to_run_config(compose_config([*TINY, f"trainer.steps_per_epoch={bad}"]))

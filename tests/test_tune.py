@@ -17,10 +17,11 @@ import pandas as pd
 import pytest
 from conftest import TINY, compose_config
 
-from tsadlab.cli import CONFIG_DIR
-from tsadlab.pipeline import settings
-from tsadlab.report import main as report_main
-from tsadlab.tune import tune
+from tsadlab.cli.common import user_config_dir
+from tsadlab.cli.report import main as report_main
+from tsadlab.cli.tune import tune
+from tsadlab.config import settings_of as settings
+from tsadlab.config import to_run_config
 from tsadlab.tuning.hypermodel import PipelineHyperModel, choose_objective, validation_labels
 from tsadlab.tuning.space import parse_space
 
@@ -32,7 +33,7 @@ def search_name(request):
     """A search name of this test's own; its exported experiment file is removed afterwards."""
     name = re.sub(r"\W", "_", f"pytest_{request.node.name}")
     yield name
-    (CONFIG_DIR / "experiment" / f"{name}_best.yaml").unlink(missing_ok=True)
+    (user_config_dir() / "experiment" / f"{name}_best.yaml").unlink(missing_ok=True)
 
 
 def tiny_search(name: str, directory: Path, *extra: str) -> list[str]:
@@ -58,7 +59,7 @@ def test_search_records_trials_and_its_best_experiment_retrains_to_the_same_loss
     assert result.best_trial == str(best["trial"])
 
     # `tsadlab-train experiment=<name>_best` composes the best trial's config ...
-    assert result.experiment_file == CONFIG_DIR / "experiment" / f"{search_name}_best.yaml"
+    assert result.experiment_file == user_config_dir() / "experiment" / f"{search_name}_best.yaml"
     retrain = compose_config([f"experiment={search_name}_best"])
     assert retrain.name == f"{search_name}_best"
     assert retrain.model.dropout == pytest.approx(best["model.dropout"])
@@ -169,7 +170,9 @@ def test_detection_objective_reads_validation_labels_and_never_the_test_part(tmp
         s = settings(cfg)
         space = parse_space(cfg.search.space, cfg)
         hypermodel = PipelineHyperModel(s, space, "val_event_f1")
-        assert choose_objective(s, "auto", validation_labels(hypermodel)) == "val_event_f1"
+        run_cfg = to_run_config(hypermodel.settings)
+        labeled = validation_labels(hypermodel, run_cfg)
+        assert choose_objective(run_cfg, "auto", labeled) == "val_event_f1"
         hp = keras_tuner.HyperParameters()
         space.declare(hp)
         results.append(hypermodel.fit(hp, hypermodel.build(hp), epochs=2))
@@ -180,12 +183,13 @@ def test_detection_objective_reads_validation_labels_and_never_the_test_part(tmp
 def test_without_labels_the_objective_is_the_validation_loss():
     cfg = compose_config(TINY, "tune")
     hypermodel = PipelineHyperModel(settings(cfg), parse_space(cfg.search.space, cfg), "auto")
-    assert choose_objective(settings(cfg), "auto", validation_labels(hypermodel)) == "val_loss"
+    run_cfg = to_run_config(hypermodel.settings)
+    assert choose_objective(run_cfg, "auto", validation_labels(hypermodel, run_cfg)) == "val_loss"
 
 
 def tune_process(args: list[str], **env: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tsadlab.tune", *args],
+        [sys.executable, "-m", "tsadlab.cli.tune", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -226,7 +230,7 @@ def test_a_killed_search_resumes_without_losing_or_repeating_a_trial(tmp_path, s
     assert 2 <= len(before) < 5
 
     second = subprocess.run(
-        [sys.executable, "-m", "tsadlab.tune", *args],
+        [sys.executable, "-m", "tsadlab.cli.tune", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -275,7 +279,7 @@ def test_chief_and_two_workers_run_every_trial_exactly_once(tmp_path, search_nam
     assert (trials["status"] == "COMPLETED").all() and len(trials) == 6
     by_worker = trials.groupby("worker")["trial"].apply(sorted).to_dict()
     assert by_worker == {role: sorted(ids) for role, ids in ran.items()}
-    assert (CONFIG_DIR / "experiment" / f"{search_name}_best.yaml").exists()
+    assert (user_config_dir() / "experiment" / f"{search_name}_best.yaml").exists()
 
 
 def test_cli_bad_space_key_is_one_line(tmp_path):
@@ -283,7 +287,7 @@ def test_cli_bad_space_key_is_one_line(tmp_path):
         [
             sys.executable,
             "-m",
-            "tsadlab.tune",
+            "tsadlab.cli.tune",
             *TINY,
             f"search.directory={tmp_path}",
             "+search.space.model.droput={type: float, min: 0, max: 1}",

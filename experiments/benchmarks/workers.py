@@ -10,40 +10,41 @@ import argparse
 import json
 import os
 import time
+from typing import Any
 
 import numpy as np
 
 PREDICT_BATCHES = (256, 1024)
 
 
-def tutorial_windows() -> tuple[np.ndarray, np.ndarray, int, dict]:
+def tutorial_windows() -> tuple[np.ndarray, np.ndarray, int, Any]:
     """The tutorial's windows (6523, 30, 1) with their next-row targets, and where its
-    validation split starts, as tsadlab prepares them."""
-    from tsadlab import pipeline
-    from tsadlab.cli import compose_config
-    from tsadlab.data.dataset import load_dataset
+    validation split starts, as tsadlab prepares them; and the tutorial's config."""
+    from tsadlab.cli.common import compose_config
+    from tsadlab.config import to_run_config
     from tsadlab.data.prepare import prepare
+    from tsadlab.data.sources import load_dataset
+    from tsadlab.data.windows import make_windows
 
-    s = pipeline.settings(compose_config(["experiment=sp500_tutorial"]))
-    d = s["data"]
-    series = load_dataset(d)[0]
-    prepared = prepare(series, d["train_fraction"], transform=d["transform"], scaler=d["scaler"])
-    windows = pipeline.make_windows(prepared, d["window"], "next", 1, 0.1)
-    return windows.x_train, windows.y_train, windows.val_start, s
+    cfg = to_run_config(compose_config(["experiment=sp500_tutorial"]))
+    dataset = load_dataset(cfg.data)
+    prepared = prepare(dataset.load(dataset.names[0]), cfg.data)
+    windows = make_windows(prepared, cfg.data.window, cfg.model.target, 1, 0.1)
+    return windows.x_train, windows.y_train, windows.val_start, cfg
 
 
 def keras_worker(backend: str, batch: int, epochs: int) -> dict:
-    """tsadlab's own training path (fit_model, the configured model) on `backend`."""
-    from tsadlab import pipeline
+    """tsadlab's own training path (fit_keras, the configured model) on `backend`."""
+    from dataclasses import replace
+
     from tsadlab.runtime import load_keras
-    from tsadlab.training import fit_model, fit_targets
+    from tsadlab.scoring.predict import unrolled_copy
+    from tsadlab.training.data import fit_targets
+    from tsadlab.training.fit import fit_keras, new_model
 
     keras = load_keras(backend)
-    from tsadlab.models.common import unrolled_copy  # imports Keras: after the backend is set
-
-    x, y, at, s = tutorial_windows()
-    s["backend"] = backend
-    model = pipeline.build_configured_model(s, 1)
+    x, y, at, cfg = tutorial_windows()
+    model = new_model(cfg.model, cfg.data.window, 1, cfg.seed, backend)
     seconds: list[float] = []
 
     class EpochClock(keras.callbacks.Callback):
@@ -54,15 +55,14 @@ def keras_worker(backend: str, batch: int, epochs: int) -> dict:
             seconds.append(time.perf_counter() - self.start)
 
     targets = fit_targets(x, y)
-    fit_model(
+    trainer = replace(cfg.trainer, epochs=epochs, batch_size=batch, patience=epochs, verbose=0)
+    fit_keras(
         model,
         np.ascontiguousarray(x[:at]),
         np.ascontiguousarray(targets[:at]),
         (np.ascontiguousarray(x[at:]), np.ascontiguousarray(targets[at:])),
+        trainer,
         epochs=epochs,
-        batch_size=batch,
-        patience=epochs,
-        verbose=0,
         callbacks=[EpochClock()],
     )
     windows = np.ascontiguousarray(x)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tsadlab import pipeline
-from tsadlab.cli import compose_config
-from tsadlab.resume import TrainingBackup
+from tsadlab.cli.common import compose_config
+from tsadlab.config import settings_of, to_run_config
+from tsadlab.training.fit import new_model
+from tsadlab.training.resume import TrainingBackup
 
 
 def main() -> None:
@@ -21,12 +22,13 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=20)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        s = pipeline.settings(compose_config([f"trainer.resume_dir={folder}"]))
-        model = pipeline.build_configured_model(s, 1)
+        composed = compose_config([f"trainer.resume_dir={folder}"])
+        cfg, s = to_run_config(composed), settings_of(composed)
+        model = new_model(cfg.model, cfg.data.window, 1, cfg.seed, cfg.backend)
         x = np.random.default_rng(0).normal(size=(6523 - 653, 30, 1)).astype("float32")
         model.fit(x[:64], x[:64], epochs=1, verbose=0)  # build and compile the step
         start = time.perf_counter()
-        model.fit(x, x, epochs=1, batch_size=s["trainer"]["batch_size"], verbose=0)
+        model.fit(x, x, epochs=1, batch_size=cfg.trainer.batch_size, verbose=0)
         epoch = time.perf_counter() - start
         backup = TrainingBackup.open(s, "measure", Path(folder) / "run")
         history = [{"loss": 0.5, "val_loss": 0.4}] * 20

@@ -36,8 +36,8 @@ def run_jobs(jobs: int, epochs: int, backend: str, clear: bool) -> list[float]:
     """Run `jobs` default S&P 500 runs in this process; RSS after each."""
     import keras
 
-    from tsadlab.cli import compose_config
-    from tsadlab.pipeline import run
+    from tsadlab.cli.common import compose_config
+    from tsadlab.run import run
 
     if not clear:
         keras.backend.clear_session = lambda *args, **kwargs: None

@@ -1,5 +1,7 @@
 """The project's exception types; the CLI turns each into one line and a non-zero exit."""
 
+from enum import Enum
+
 
 class TsadlabError(Exception):
     """Base class: an error the user can fix, reported as one line without a traceback."""
@@ -19,3 +21,13 @@ class TrainingError(TsadlabError):
 
 class ArtifactError(TsadlabError):
     """A run directory cannot be written or read."""
+
+
+def choice(kind: type[Enum], value: object, key: str) -> Enum:
+    """`value` as a member of the enum `kind` (a member, or its name); one line naming the
+    choices otherwise, for callers that pass plain strings from Python."""
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(member.value for member in kind)
+        raise ConfigError(f"Received: {key}={value} (must be one of {allowed})") from None

@@ -1,54 +1,27 @@
 """What a run says about itself: metrics.json, and the columns of a dataset run's per-series
-table. Plain functions of the stages' results; `pipeline` calls them at the end of a run."""
+table. Plain functions of the stages' results; `run` calls them at the end of a run."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tsadlab.config import RunConfig
 from tsadlab.data.prepare import PreparedSeries
 from tsadlab.data.series import Series
-from tsadlab.detection import Detection, evaluated_rows, threshold_params
-from tsadlab.metrics import detection_report
-from tsadlab.models.baselines import WindowDetector
+from tsadlab.data.windows import Windows
+from tsadlab.detection.detect import Detection
+from tsadlab.metrics import report_columns
+from tsadlab.models import WindowDetector
+from tsadlab.plugins import load_plugins
 from tsadlab.runtime import git_commit, package_versions
-
-if TYPE_CHECKING:
-    from tsadlab.pipeline import Windows
-
-
-def labeled_metrics(frame: pd.DataFrame, vus_max_buffer: int) -> dict | None:
-    """Every labeled metric on the evaluated rows (test, or all without a test part)."""
-    if "label" not in frame:
-        return None
-    rows, which = evaluated_rows(frame["split"].to_numpy())
-    part = frame[rows]
-    report = detection_report(
-        part["label"].to_numpy(),
-        part["is_anomaly"].to_numpy(),
-        part["score"].to_numpy(),
-        vus_max_buffer,
-    )
-    return {"rows": which, **report.to_dict()}
+from tsadlab.thresholds import threshold_params
 
 
 def column_means(table: pd.DataFrame) -> dict:
     """Mean of every numeric column over the series that have it (None where none has)."""
     means = table.select_dtypes("number").mean().round(6)
     return {k: (None if pd.isna(v) else float(v)) for k, v in means.items()}
-
-
-def labeled_columns(labeled: dict) -> dict:
-    """The labeled metrics of one series as flat columns of a per-series table."""
-    return {
-        **{f"event_{k}": v for k, v in labeled["event_counts"].items()},
-        "event_f1": labeled["event"]["f1"],
-        "point_f1": labeled["point"]["f1"],
-        "pa_f1_inflated": labeled["point_adjusted"]["f1"],
-        "roc_auc": labeled["auc"]["roc_auc"],
-        "pr_auc": labeled["auc"]["pr_auc"],
-        "vus_pr": labeled["vus_pr"],
-    }
 
 
 def series_summary(metrics: dict) -> dict:
@@ -62,34 +35,33 @@ def series_summary(metrics: dict) -> dict:
     }
     labeled = metrics.get("labeled")
     if labeled:
-        summary.update(labeled_columns(labeled))
+        summary.update(report_columns(labeled))
     return summary
 
 
-def threshold_summary(s: dict, detection: Detection) -> dict:
+def threshold_summary(cfg: RunConfig, detection: Detection) -> dict:
     """What metrics.json says about the threshold."""
-    params = threshold_params(s["threshold"])
     varies = not np.allclose(
         detection.thresholds[np.isfinite(detection.thresholds)], detection.strategy.threshold_
     )
     return {
-        "strategy": s["threshold"]["name"],
+        "strategy": cfg.threshold.name,
         "fit_on": detection.fitted_on,
-        "params": params,
+        "params": threshold_params(cfg.threshold),
         "value": detection.strategy.threshold_,
         "per_row": bool(varies),
         "oracle": detection.oracle,
-        "alignment": s["scoring"]["alignment"],
-        "error": s["scoring"]["error"],
-        "smoothing": s["scoring"]["smoothing"],
+        "alignment": cfg.scoring.alignment.value,
+        "error": cfg.scoring.error,
+        "smoothing": cfg.scoring.smoothing,
     }
 
 
 def run_metrics(
-    s: dict,
+    cfg: RunConfig,
     series: Series,
     prepared: PreparedSeries,
-    windows: "Windows",
+    windows: Windows,
     history: pd.DataFrame,
     detection: Detection,
     frame: pd.DataFrame,
@@ -100,22 +72,25 @@ def run_metrics(
     split, flags = frame["split"].to_numpy(), detection.flags
     events = detection.events
     flagged_test = frame.loc[flags & (split == "test"), "timestamp"]
-    return {
-        "experiment": s["name"],
-        "seed": s["seed"],
-        "backend": model_backend(),
-        "data": {
-            "name": series.name,
-            "source": series.source,
-            "sha256": series.sha256,
-            "rows": len(series),
-            "columns": list(series.columns),
-            "first": str(series.timestamps[0]),
-            "last": str(series.timestamps[-1]),
-            "transform": s["data"]["transform"],
-            "scaler": s["data"]["scaler"],
-            "labeled": series.labels is not None,
-        },
+    data = {
+        "name": series.name,
+        "source": series.source,
+        "sha256": series.sha256,
+        "rows": len(series),
+        "columns": list(series.columns),
+        "first": str(series.timestamps[0]),
+        "last": str(series.timestamps[-1]),
+        "transform": cfg.data.transform.value,
+        "scaler": cfg.data.scaler.value,
+        "labeled": series.labels is not None,
+    }
+    if series.repairs:  # rows the file needed sorted or merged
+        data["repairs"] = series.repairs
+    metrics = {
+        "experiment": cfg.name,
+        "seed": cfg.seed,
+        "backend": cfg.backend.value,  # what a Keras model ran on (detectors use none)
+        "data": data,
         "sizes": {
             "rows_train_period": prepared.n_train,
             "rows_val": int((split == "val").sum()),
@@ -123,14 +98,14 @@ def run_metrics(
             "windows_train": windows.val_start,
             "windows_val": len(windows.x_train) - windows.val_start,
             "windows_test": len(windows.x_test),
-            "window": s["data"]["window"],
+            "window": cfg.data.window,
             "span": windows.span,
-            "stride": s["data"]["stride"],
-            "target": s["model"]["target"],
+            "stride": windows.stride,
+            "target": cfg.model.target.value,
             "parameters": None if isinstance(model, WindowDetector) else int(model.count_params()),
         },
         "training": training_summary(history),
-        "threshold": threshold_summary(s, detection),
+        "threshold": threshold_summary(cfg, detection),
         "anomalies": {
             "rows": {
                 part: int((flags & (split == part)).sum()) for part in ("train", "val", "test")
@@ -145,6 +120,10 @@ def run_metrics(
         "versions": package_versions(),
         "git_commit": git_commit(),
     }
+    plugins = load_plugins()
+    if plugins:  # a rerun needs them too
+        metrics["plugins"] = plugins
+    return metrics
 
 
 def training_summary(history: pd.DataFrame) -> dict:
@@ -170,14 +149,7 @@ def training_summary(history: pd.DataFrame) -> dict:
     }
 
 
-def detector_record(s: dict, detector: WindowDetector) -> dict:
-    """What detector.json holds for a baseline: its name and parameters. Its fitted state is
+def detector_record(cfg: RunConfig, detector: WindowDetector) -> dict:
+    """What detector.json holds for a detector: its name and parameters. Its fitted state is
     not saved (that would need pickle); the same config and seed refit it identically."""
-    return {"model": s["model"]["name"], "params": detector.get_params()}
-
-
-def model_backend() -> str:
-    """The Keras backend this process runs on."""
-    import keras
-
-    return keras.config.backend()
+    return {"model": cfg.model.name, "params": detector.get_params()}

@@ -11,12 +11,22 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from types import ModuleType
 
-from tsadlab.errors import ConfigError
+from tsadlab.errors import ConfigError, choice
+from tsadlab.private_apis import tensorflow_hidden_from_keras
 
-BACKEND_PACKAGES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+
+class Backend(Enum):
+    """The Keras backends, by the package each needs."""
+
+    tensorflow = "tensorflow"
+    jax = "jax"
+    torch = "torch"
+
+
 REPORTED_PACKAGES = (
     "tsadlab",
     "keras",
@@ -34,10 +44,9 @@ REPORTED_PACKAGES = (
 )
 
 
-def load_keras(backend: str) -> ModuleType:
+def load_keras(backend: Backend | str) -> ModuleType:
     """Import Keras on `backend`; Keras fixes its backend at first import, so check it."""
-    if backend not in BACKEND_PACKAGES:
-        raise ConfigError(f"Received: backend={backend} (must be one of {tuple(BACKEND_PACKAGES)})")
+    backend = choice(Backend, backend, "backend").value
     if "keras" in sys.modules:
         keras = sys.modules["keras"]
         if keras.config.backend() != backend:
@@ -46,10 +55,10 @@ def load_keras(backend: str) -> ModuleType:
                 f"backend={backend} needs a new process (or set KERAS_BACKEND={backend})"
             )
         return keras
-    if importlib.util.find_spec(BACKEND_PACKAGES[backend]) is None:
+    if importlib.util.find_spec(backend) is None:
         raise ConfigError(
-            f"Received: backend={backend}, but {BACKEND_PACKAGES[backend]} is not installed "
-            f"(pip install {BACKEND_PACKAGES[backend]}, or use backend=tensorflow)"
+            f"Received: backend={backend}, but {backend} is not installed "
+            f"(pip install {backend}, or use backend=jax)"
         )
     os.environ["KERAS_BACKEND"] = backend
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -103,26 +112,6 @@ def seed_everything(keras: ModuleType, seed: int) -> None:
         tf.config.experimental.enable_op_determinism()
 
 
-@contextmanager
-def tensorflow_hidden_from_keras() -> Iterator[None]:
-    """Keras imports TensorFlow whenever it is installed, on any backend, just to check
-    for TensorFlow objects (set_random_seed, model.save, get_config, from_config): ~1 GB of
-    memory and seconds of import for nothing a JAX process uses. Within the block its lazy
-    handle reads as absent (a no-op once TensorFlow is imported)."""
-    from keras.src.utils import module_utils  # no public switch for this
-
-    handle = module_utils.tensorflow
-    if handle.module is not None:  # already imported: nothing to save
-        yield
-        return
-    before = handle._available
-    handle._available = False
-    try:
-        yield
-    finally:
-        handle._available = before
-
-
 def package_versions() -> dict[str, str]:
     """Installed versions of the packages that can change a run's numbers."""
     versions = {"python": platform.python_version()}
@@ -160,8 +149,21 @@ class Terminated(BaseException):
     directory says so and the training state is kept for a resume."""
 
 
-def _raise_terminated(signum: int, frame: object) -> None:
+# Set by the SIGTERM handler. The handler also raises `Terminated`, but C code that Python
+# calls may swallow an exception raised inside it (numpy's conversion of a JAX array does),
+# so the stages and Keras callbacks check the flag too.
+_terminated = threading.Event()
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    _terminated.set()
     raise Terminated()
+
+
+def raise_if_terminated() -> None:
+    """Raise `Terminated` if SIGTERM arrived since the run started."""
+    if _terminated.is_set():
+        raise Terminated()
 
 
 @contextmanager
@@ -170,7 +172,8 @@ def sigterm_stops_the_run() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    _terminated.clear()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         yield
     finally:

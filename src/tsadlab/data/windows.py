@@ -4,18 +4,25 @@ A window's *span* is the rows it is scored on: its `window` input rows, plus the
 when the target is `next` (the tutorial's setup). Window i starts at row i * stride.
 """
 
+from dataclasses import dataclass
+from enum import Enum
+
 import numpy as np
 
-from tsadlab.errors import ConfigError, DataError
+from tsadlab.data.prepare import PreparedSeries
+from tsadlab.errors import ConfigError, DataError, choice
 
-TARGETS = ("reconstruction", "next")
+
+class Target(Enum):
+    """What a window is fitted against: itself, or the row after it (the tutorial's)."""
+
+    reconstruction = "reconstruction"
+    next = "next"
 
 
-def window_span(window: int, target: str) -> int:
+def window_span(window: int, target: Target) -> int:
     """Rows a window covers: its inputs, plus the predicted row for target `next`."""
-    if target not in TARGETS:
-        raise ConfigError(f"Received: model.target={target} (must be one of {TARGETS})")
-    return window + (1 if target == "next" else 0)
+    return window + (1 if choice(Target, target, "model.target") is Target.next else 0)
 
 
 def window_count(n_rows: int, span: int, stride: int = 1) -> int:
@@ -36,7 +43,7 @@ def sliding_windows(values: np.ndarray, window: int, stride: int = 1) -> np.ndar
 
 
 def model_windows(
-    values: np.ndarray, window: int, target: str, stride: int = 1
+    values: np.ndarray, window: int, target: Target, stride: int = 1
 ) -> tuple[np.ndarray, np.ndarray]:
     """Inputs and fit targets: (x, x) for reconstruction; (x, next row) for `next`."""
     check_window(window, stride)
@@ -45,11 +52,11 @@ def model_windows(
     if count == 0:
         raise DataError(
             f"{len(values)} rows are fewer than one window span of {span} rows "
-            f"(data.window={window}, model.target={target}); use a smaller data.window or "
-            "a longer series"
+            f"(data.window={window}, model.target={Target(target).value}); use a smaller "
+            "data.window or a longer series"
         )
     x = sliding_windows(values, window, stride)[:count]
-    if target == "reconstruction":
+    if Target(target) is Target.reconstruction:
         return x, x
     following = values[window::stride][:count]
     return x, following
@@ -76,3 +83,47 @@ def validation_split_at(n_windows: int, validation_split: float) -> int:
             f"{validation_split}; use a longer training part or another fraction"
         )
     return split_at
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Windows of the training and test parts, and where validation starts."""
+
+    x_train: np.ndarray  # every window of the training period, validation included
+    y_train: np.ndarray
+    x_test: np.ndarray  # empty when the whole series is the training part
+    val_start: int  # index of the first validation window (== len(x_train) if none)
+    span: int
+    stride: int
+
+
+def make_windows(
+    prepared: PreparedSeries, window: int, target: Target, stride: int, validation_split: float
+) -> Windows:
+    """Window the training and test parts separately, as the tutorial does."""
+    train = prepared.model_input[: prepared.n_train]
+    test = prepared.model_input[prepared.n_train :]
+    span = window_span(window, target)
+    try:
+        x_train, y_train = model_windows(train, window, target, stride)
+        # no test part (train_fraction=1.0): an empty array of the same shape
+        x_test = model_windows(test, window, target, stride)[0] if len(test) else x_train[:0]
+    except DataError as exc:
+        part = "training" if len(train) < span else "test"
+        raise DataError(f"{part} part: {exc}") from None
+    split_at = validation_split_at(len(x_train), validation_split)
+    return Windows(x_train, y_train, x_test, split_at, span, stride)
+
+
+SPLIT_NAMES = ("train", "val", "test")
+
+
+def row_splits(n_rows: int, n_train: int, windows: Windows) -> np.ndarray:
+    """'train' / 'val' / 'test' per row; val rows start where the first validation window ends."""
+    # one shared "test" object in every slot: np.full would make a string object per row
+    split = np.empty(n_rows, dtype=object)
+    split[:] = "test"
+    split[:n_train] = "train"
+    if windows.val_start < len(windows.x_train):
+        split[windows.val_start * windows.stride + windows.span - 1 : n_train] = "val"
+    return split

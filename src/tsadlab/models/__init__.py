@@ -1,50 +1,142 @@
-"""Model registry: one builder function per architecture, imported only when it is used.
+"""Models: the registry, the schemas every model extends, and `build_model`.
 
-Builders import Keras, whose backend is fixed at first import; keeping the registry as import
-paths lets the pipeline choose the backend before any model module is loaded.
+A model is one module of this package (or a plugin) that registers its schema with a
+builder. A Keras model's schema extends `KerasModelConfig` and its builder returns a compiled
+`keras.Model` that reconstructs windows (trained by tsadlab's fit, scored by reconstruction
+error); any other detector's schema extends `DetectorConfig` and its builder returns a
+`WindowDetector` (fitted once on the training windows, one score per window):
+
+    @dataclass
+    class MyAeConfig(KerasModelConfig):
+        name: str = "my_ae"
+        units: int = 32
+
+    @register_model(MyAeConfig)
+    def build_my_ae(cfg: MyAeConfig, window: int, n_features: int, seed: int) -> keras.Model:
+        import keras  # here, not at the top: the backend is chosen after the config
+        ...
+
+Modules here are imported to find the built-in models before the Keras backend is chosen,
+so none imports Keras at import time; `_keras.py` holds what the builders need from it.
 """
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from omegaconf import MISSING
+from sklearn.base import BaseEstimator
+
+from tsadlab.data.windows import Target
 from tsadlab.errors import ConfigError
-
-MODELS: dict[str, str] = {
-    "lstm_ae": "tsadlab.models.recurrent:build_lstm_ae",
-    "gru_ae": "tsadlab.models.recurrent:build_gru_ae",
-    "conv_ae": "tsadlab.models.conv:build_conv_ae",
-    "dense_ae": "tsadlab.models.dense:build_dense_ae",
-    "lstm_vae": "tsadlab.models.vae:build_lstm_vae",
-    "isolation_forest": "tsadlab.models.baselines:build_isolation_forest",
-    "rolling_zscore": "tsadlab.models.baselines:build_rolling_zscore",
-    "random_score": "tsadlab.models.baselines:build_random_score",
-}
-# Not Keras models: fitted once on the training windows, given the run's seed, never saved
-# as model.keras (their fitted state would need pickle); a rerun refits them identically.
-BASELINES = ("isolation_forest", "rolling_zscore", "random_score")
+from tsadlab.registry import Kind, Registry, origin
 
 
-def is_baseline(name: str) -> bool:
-    """Whether `name` is a baseline detector rather than a Keras model."""
-    return name in BASELINES
+@dataclass
+class ModelConfig:
+    """Keys every model has; each model's schema adds its own."""
+
+    name: str = MISSING
+    target: Target = Target.reconstruction
+
+
+@dataclass
+class KerasModelConfig(ModelConfig):
+    """Keys of every Keras model: its loss and optimizer."""
+
+    loss: str = "mae"
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+
+
+@dataclass
+class DetectorConfig(ModelConfig):
+    """Keys of a detector that is not a Keras model (fitted once, no epochs)."""
+
+
+class WindowDetector(BaseEstimator):
+    """A detector that is not a Keras model: `fit(windows)` learns from (n, window, features)
+    training windows and returns self; `score_windows(windows)` gives one score per window
+    (higher = more anomalous). Its fitted state is not saved (that would need pickle); the
+    same config and seed refit it identically."""
+
+    def fit(self, windows: np.ndarray) -> "WindowDetector":
+        return self
+
+    def score_windows(self, windows: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A registered model: its name, schema and builder."""
+
+    name: str
+    schema: type[ModelConfig]
+    build: Callable[..., Any]
+    origin: str
+
+    @property
+    def keras(self) -> bool:
+        """Whether the builder returns a Keras model (else a WindowDetector)."""
+        return issubclass(self.schema, KerasModelConfig)
+
+
+MODELS: Registry[ModelSpec] = Registry(Kind("model", "model.name", "model", "tsadlab.models"))
+
+
+def register_model(schema: type[ModelConfig]) -> Callable[[Callable], Callable]:
+    """Register the decorated builder as the model named by `schema.name`."""
+    if not issubclass(schema, KerasModelConfig | DetectorConfig):
+        raise TypeError(f"{schema.__name__} must extend KerasModelConfig or DetectorConfig")
+
+    def decorate(build: Callable) -> Callable:
+        MODELS.add(ModelSpec(schema.name, schema, build, origin(build)), schema)
+        return build
+
+    return decorate
+
+
+def is_keras_model(model: ModelConfig) -> bool:
+    """Whether the configured model is a Keras model (else a WindowDetector)."""
+    return MODELS.get(model.name).keras
+
+
+def build_model(model: ModelConfig, window: int, n_features: int, seed: int = 0) -> Any:
+    """Build the configured model (a Keras model compiled, or a WindowDetector). Keras must
+    already run on the chosen backend (`runtime.load_keras`)."""
+    spec = MODELS.get(model.name)
+    if not isinstance(model, spec.schema):
+        raise ConfigError(
+            f"Received: model.name={model.name} with the keys of {type(model).__name__} "
+            f"(choose the model as a group: model={model.name})"
+        )
+    if not spec.keras and model.target is not Target.reconstruction:
+        raise ConfigError(
+            f"Received: model.target={model.target.value} with model={model.name} (a detector "
+            "scores windows: use model.target=reconstruction)"
+        )
+    check_shape(window, n_features)
+    return spec.build(model, window, n_features, seed)
 
 
 def check_shape(window: int, n_features: int) -> None:
-    """A window of at least 2 steps and at least one feature (every builder checks it; here,
-    where importing it loads no Keras, so that the baselines can share it)."""
+    """A window of at least 2 steps and at least one feature."""
     if window < 2 or n_features < 1:
         raise ConfigError(f"Received: window={window}, n_features={n_features} (need >= 2, >= 1)")
 
 
-def get_builder(name: str) -> Callable[..., Any]:
-    """The builder function registered as `name`."""
-    if name not in MODELS:
-        raise ConfigError(f"Received: model.name={name} (must be one of {tuple(MODELS)})")
-    module, function = MODELS[name].split(":")
-    return getattr(importlib.import_module(module), function)
+def check_sizes(key: str, sizes: Sequence[int]) -> list[int]:
+    """`sizes` as ints: a non-empty list of positive layer sizes for `model.<key>`."""
+    if len(sizes) == 0 or any(int(u) < 1 for u in sizes):
+        raise ConfigError(
+            f"Received: model.{key}={list(sizes)} (must be a non-empty list of positive ints)"
+        )
+    return [int(u) for u in sizes]
 
 
-def build_model(name: str, **params: Any) -> Any:
-    """Build and compile the registered model `name` with its config parameters."""
-    return get_builder(name)(**params)
+def check_dropout(dropout: float) -> None:
+    """Dropout in [0, 1)."""
+    if not 0.0 <= dropout < 1.0:
+        raise ConfigError(f"Received: model.dropout={dropout} (must be in [0, 1))")

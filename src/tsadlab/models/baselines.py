@@ -1,5 +1,5 @@
-"""Baselines that reviewers ask for, behind the models' interface: fit on the training
-windows, then one score per window (higher = more anomalous). No Keras, no epochs.
+"""Baselines that reviewers ask for, as WindowDetectors: fit on the training windows, then one
+score per window (higher = more anomalous). No Keras, no epochs.
 
 - `isolation_forest`: scikit-learn's IsolationForest on the flattened windows.
 - `rolling_zscore`: how far each window's last row lies from the rows before it, in standard
@@ -8,32 +8,46 @@ windows, then one score per window (higher = more anomalous). No Keras, no epoch
 - `random_score`: uniform noise. A metric that ranks it well rewards noise, not detection.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
-from sklearn.base import BaseEstimator
 from sklearn.ensemble import IsolationForest
 
 from tsadlab.errors import ConfigError
-from tsadlab.models import check_shape
+from tsadlab.models import DetectorConfig, WindowDetector, register_model
 
 # MAD times this estimates the standard deviation of normally distributed data.
 MAD_TO_STD = 1.4826
 
 
-class WindowDetector(BaseEstimator):
-    """`fit(windows)` learns from (n, window, features) training windows and returns self;
-    `score_windows(windows)` gives one score per window."""
+@dataclass
+class IsolationForestConfig(DetectorConfig):
+    """scikit-learn's IsolationForest on the flattened windows."""
 
-    def fit(self, windows: np.ndarray) -> "WindowDetector":
-        return self
+    name: str = "isolation_forest"
+    n_estimators: int = 100
+    max_samples: int = 256
 
-    def score_windows(self, windows: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+
+@dataclass
+class RollingZScoreConfig(DetectorConfig):
+    """How far each window's last row lies from the rows before it (robust: in scaled MADs)."""
+
+    name: str = "rolling_zscore"
+    robust: bool = False
+
+
+@dataclass
+class RandomScoreConfig(DetectorConfig):
+    """Uniform noise from the run's seed: the floor any detector must beat."""
+
+    name: str = "random_score"
 
 
 class IsolationForestDetector(WindowDetector):
     """Isolation forest over flattened windows; the score is minus sklearn's `score_samples`."""
 
-    def __init__(self, n_estimators: int = 100, max_samples: int = 256, seed: int = 0) -> None:
+    def __init__(self, n_estimators: int, max_samples: int, seed: int) -> None:
         self.n_estimators = n_estimators
         self.max_samples = max_samples
         self.seed = seed
@@ -53,7 +67,7 @@ class IsolationForestDetector(WindowDetector):
 class RollingZScoreDetector(WindowDetector):
     """|last row - centre of the rows before it| / their spread, the largest over channels."""
 
-    def __init__(self, robust: bool = False) -> None:
+    def __init__(self, robust: bool) -> None:
         self.robust = robust
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
@@ -71,7 +85,7 @@ class RollingZScoreDetector(WindowDetector):
 class RandomScoreDetector(WindowDetector):
     """Scores drawn uniformly from [0, 1), seeded: the floor any detector must beat."""
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int) -> None:
         self.seed = seed
 
     def fit(self, windows: np.ndarray) -> "RandomScoreDetector":
@@ -86,28 +100,30 @@ def _flat(windows: np.ndarray) -> np.ndarray:
     return np.asarray(windows).reshape(len(windows), -1)
 
 
+@register_model(IsolationForestConfig)
 def build_isolation_forest(
-    window: int, n_features: int, n_estimators: int = 100, max_samples: int = 256, seed: int = 0
+    cfg: IsolationForestConfig, window: int, n_features: int, seed: int
 ) -> IsolationForestDetector:
     """The isolation-forest baseline."""
-    check_shape(window, n_features)
-    if n_estimators < 1 or max_samples < 2:
+    if cfg.n_estimators < 1 or cfg.max_samples < 2:
         raise ConfigError(
-            f"Received: model.n_estimators={n_estimators}, model.max_samples={max_samples} "
-            "(need >= 1 and >= 2)"
+            f"Received: model.n_estimators={cfg.n_estimators}, model.max_samples="
+            f"{cfg.max_samples} (need >= 1 and >= 2)"
         )
-    return IsolationForestDetector(n_estimators, max_samples, seed)
+    return IsolationForestDetector(cfg.n_estimators, cfg.max_samples, seed)
 
 
+@register_model(RollingZScoreConfig)
 def build_rolling_zscore(
-    window: int, n_features: int, robust: bool = False, seed: int = 0
+    cfg: RollingZScoreConfig, window: int, n_features: int, seed: int
 ) -> RollingZScoreDetector:
     """The rolling z-score (robust: MAD) baseline; `window` rows, the last one scored."""
-    check_shape(window, n_features)
-    return RollingZScoreDetector(robust)
+    return RollingZScoreDetector(cfg.robust)
 
 
-def build_random_score(window: int, n_features: int, seed: int = 0) -> RandomScoreDetector:
+@register_model(RandomScoreConfig)
+def build_random_score(
+    cfg: RandomScoreConfig, window: int, n_features: int, seed: int
+) -> RandomScoreDetector:
     """The random-score baseline."""
-    check_shape(window, n_features)
     return RandomScoreDetector(seed)

@@ -1,30 +1,33 @@
 """Fully connected autoencoder over the flattened window: the simplest baseline network."""
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-import keras
-
-from tsadlab.models import check_shape
-from tsadlab.models.common import check_dropout, check_sizes, compile_model
+from tsadlab.models import KerasModelConfig, check_dropout, check_sizes, register_model
 
 
-def build_dense_ae(
-    window: int,
-    n_features: int,
-    encoder_units: Sequence[int] = (64, 16),
-    decoder_units: Sequence[int] = (64,),
-    dropout: float = 0.0,
-    loss: str = "mae",
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
-) -> keras.Model:
+@dataclass
+class DenseAeConfig(KerasModelConfig):
     """Flatten -> Dense(relu) per encoder entry (the last is the code) -> Dense(relu) per
     decoder entry -> Dense(window * n_features) -> Reshape to the window."""
-    check_shape(window, n_features)
-    encoder = check_sizes("encoder_units", encoder_units)
-    decoder = check_sizes("decoder_units", decoder_units)
-    check_dropout(dropout)
-    layers: list[keras.layers.Layer] = [
+
+    name: str = "dense_ae"
+    encoder_units: list[int] = field(default_factory=lambda: [64, 16])
+    decoder_units: list[int] = field(default_factory=lambda: [64])
+    dropout: float = 0.0
+
+
+@register_model(DenseAeConfig)
+def build_dense_ae(cfg: DenseAeConfig, window: int, n_features: int, seed: int) -> Any:
+    """The dense autoencoder, compiled."""
+    import keras
+
+    from tsadlab.models._keras import compile_model
+
+    encoder = check_sizes("encoder_units", cfg.encoder_units)
+    decoder = check_sizes("decoder_units", cfg.decoder_units)
+    check_dropout(cfg.dropout)
+    layers: list[Any] = [
         keras.Input(shape=(window, n_features), name="window"),
         keras.layers.Flatten(name="flatten"),
     ]
@@ -32,11 +35,11 @@ def build_dense_ae(
         for i, units in enumerate(sizes):
             layers += [
                 keras.layers.Dense(units, activation="relu", name=f"{part}_dense_{i}"),
-                keras.layers.Dropout(dropout, name=f"{part}_dropout_{i}"),
+                keras.layers.Dropout(cfg.dropout, name=f"{part}_dropout_{i}"),
             ]
     layers += [
         keras.layers.Dense(window * n_features, name="output"),
         keras.layers.Reshape((window, n_features), name="window_shape"),
     ]
     model = keras.Sequential(layers, name="dense_ae")
-    return compile_model(model, loss, optimizer, learning_rate)
+    return compile_model(model, cfg.loss, cfg.optimizer, cfg.learning_rate)

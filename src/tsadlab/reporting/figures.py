@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from tsadlab.plots import save_png
+from tsadlab.figures.common import save_png
 from tsadlab.reporting.stats import RankComparison
 from tsadlab.reporting.tables import group_label, label
 

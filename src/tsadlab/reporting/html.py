@@ -1,15 +1,12 @@
 """The report's index.html: tables and figures on one page that needs no network."""
 
 import html
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tsadlab.reporting import tables
 from tsadlab.reporting.collect import state_summary
-
-if TYPE_CHECKING:
-    from tsadlab.report import Report
+from tsadlab.reporting.result import Report
 
 # The report's files, linked from the page when written.
 FILES = (
@@ -36,7 +33,7 @@ def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, escape=True, na_rep="", border=0)
 
 
-def index_page(result: "Report") -> str:
+def index_page(result: Report) -> str:
     """The page: run states, the summary table, failed runs, figures, the comparison."""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>tsadlab report</title>",

@@ -1,8 +1,9 @@
 """The threshold-strategy contract, in scikit-learn's estimator style.
 
-`__init__` stores parameters only; `fit(scores[, labels])` learns `threshold_` from training
-(or validation) scores and returns self; `predict(scores)` returns per-row flags and
-`row_thresholds(scores)` the threshold each row was compared with. NaN scores (rows no window
+`__init__` stores parameters only (its keyword defaults are the strategy's config defaults);
+`fit(scores[, labels])` learns `threshold_` from training (or validation) scores and returns
+self; `flag(scores)` returns per-row flags and the threshold each row was compared with, in
+one pass; `predict` and `row_thresholds` are its two halves. NaN scores (rows no window
 reached) are ignored by `fit` and never flagged.
 """
 
@@ -15,6 +16,8 @@ from tsadlab.errors import ConfigError, DataError
 class ThresholdStrategy(BaseEstimator):
     """Base class: a constant threshold from `_compute(finite_scores)`."""
 
+    #: The strategy's config name (set by `register_threshold`).
+    name = ""
     #: True for strategies that look at labels; their results must say "oracle".
     oracle = False
 
@@ -28,13 +31,20 @@ class ThresholdStrategy(BaseEstimator):
         return self
 
     def row_thresholds(self, scores: np.ndarray) -> np.ndarray:
+        """The threshold each row is compared with (constant unless a subclass says)."""
         self._check_fitted()
         return np.full(len(scores), self.threshold_)
 
-    def predict(self, scores: np.ndarray) -> np.ndarray:
+    def flag(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row flags (score above its row's threshold; NaN never) and the thresholds."""
         scores = np.asarray(scores, dtype=np.float64)
+        thresholds = self.row_thresholds(scores)
         with np.errstate(invalid="ignore"):
-            return np.nan_to_num(scores, nan=-np.inf) > self.row_thresholds(scores)
+            return np.nan_to_num(scores, nan=-np.inf) > thresholds, thresholds
+
+    def predict(self, scores: np.ndarray) -> np.ndarray:
+        """Per-row flags."""
+        return self.flag(scores)[0]
 
     def _compute(self, scores: np.ndarray) -> float:
         raise NotImplementedError

@@ -4,9 +4,11 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 from tsadlab.errors import ConfigError
+from tsadlab.thresholds import register_threshold
 from tsadlab.thresholds.base import ThresholdStrategy
 
 
+@register_threshold("best_f1")
 class BestF1Threshold(ThresholdStrategy):
     """The threshold that maximises point F1 on the given labels (an upper bound, not a result)."""
 

@@ -11,11 +11,13 @@ import warnings
 import numpy as np
 from scipy.stats import genpareto
 
+from tsadlab.thresholds import register_threshold
 from tsadlab.thresholds.base import ThresholdStrategy, finite, require
 
 MIN_PEAKS = 10
 
 
+@register_threshold("pot")
 class PotThreshold(ThresholdStrategy):
     """The (1 - q) extreme quantile of the scores from a GPD tail over quantile `level`."""
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from tsadlab.intervals import flag_runs
+from tsadlab.thresholds import register_threshold
 from tsadlab.thresholds.base import ThresholdStrategy, finite, require
 
 
@@ -59,8 +60,8 @@ class SequenceThreshold(ThresholdStrategy):
         self.threshold_ = float(scores.mean() + self._summary_k * scores.std())
         return self
 
-    def predict(self, scores: np.ndarray) -> np.ndarray:
-        return self._detect(scores)[0]
+    def flag(self, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._detect(scores)
 
     def row_thresholds(self, scores: np.ndarray) -> np.ndarray:
         return self._detect(scores)[1]
@@ -89,6 +90,7 @@ class SequenceThreshold(ThresholdStrategy):
         return errors
 
 
+@register_threshold("windowed_std")
 class WindowedStdThreshold(SequenceThreshold):
     """Orion's rule: mean + k std in windows of `window_portion` of the scores."""
 
@@ -132,6 +134,7 @@ class WindowedStdThreshold(SequenceThreshold):
             start += step
 
 
+@register_threshold("dynamic")
 class DynamicThreshold(SequenceThreshold):
     """telemanom's nonparametric dynamic threshold over EWMA-smoothed scores."""
 

@@ -3,9 +3,11 @@
 import numpy as np
 from scipy.stats import median_abs_deviation
 
+from tsadlab.thresholds import register_threshold
 from tsadlab.thresholds.base import ThresholdStrategy, require
 
 
+@register_threshold("fixed")
 class FixedThreshold(ThresholdStrategy):
     """A threshold set by hand (the tutorial uses 0.65); `fit` only checks the scores."""
 
@@ -19,6 +21,7 @@ class FixedThreshold(ThresholdStrategy):
         return self.value
 
 
+@register_threshold("quantile")
 class QuantileThreshold(ThresholdStrategy):
     """The q-quantile of the fitting scores."""
 
@@ -32,6 +35,7 @@ class QuantileThreshold(ThresholdStrategy):
         return float(np.quantile(scores, self.q))
 
 
+@register_threshold("max")
 class MaxThreshold(ThresholdStrategy):
     """The largest fitting score: nothing seen in training is flagged."""
 
@@ -39,6 +43,7 @@ class MaxThreshold(ThresholdStrategy):
         return float(np.max(scores))
 
 
+@register_threshold("mean_std")
 class MeanStdThreshold(ThresholdStrategy):
     """mean + k * std of the fitting scores."""
 
@@ -52,6 +57,7 @@ class MeanStdThreshold(ThresholdStrategy):
         return float(scores.mean() + self.k * scores.std())
 
 
+@register_threshold("mad")
 class MadThreshold(ThresholdStrategy):
     """median + k * MAD, the MAD scaled to estimate a normal std (robust to the outliers)."""
 

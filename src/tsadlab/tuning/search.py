@@ -19,13 +19,15 @@ from typing import Any
 import keras_tuner
 import pandas as pd
 import yaml
-from keras_tuner.engine.trial import Trial
-from keras_tuner.src import utils as keras_tuner_utils
 
-from tsadlab import artifacts, plots
+from tsadlab import artifacts
 from tsadlab.errors import TsadlabError
-from tsadlab.tuning.hypermodel import PipelineHyperModel, objective_direction
+from tsadlab.figures.search import search_figures
+from tsadlab.private_apis import atomic_keras_tuner_files
+from tsadlab.tuning.config import objective_direction
+from tsadlab.tuning.hypermodel import PipelineHyperModel
 from tsadlab.tuning.space import SearchSpace, apply_values
+from tsadlab.tuning.trials import format_seconds, format_values, last_line, write_trials_csv
 
 log = logging.getLogger(__name__)
 
@@ -43,24 +45,6 @@ def project_name(settings: dict) -> str:
     basis = {**settings, "search": search, "trainer": trainer}
     digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
     return f"{settings['search']['name']}-{digest[:10]}"
-
-
-_keras_tuner_save_json = keras_tuner_utils.save_json
-
-
-def save_json_atomically(path: str, obj: Any) -> str:
-    """KerasTuner's `save_json`, writing through a temporary file: its oracle.json,
-    tuner0.json and trial.json are rewritten after every trial, and a kill mid-write must
-    leave the previous file, not half of one (remote paths such as gs:// go to KerasTuner)."""
-    if "://" in str(path):
-        return _keras_tuner_save_json(path, obj)
-    text = json.dumps(obj)
-    artifacts.write_text(Path(path), text)
-    return text
-
-
-# Every KerasTuner state file (oracle, tuner, trial) is written by this one function.
-keras_tuner_utils.save_json = save_json_atomically
 
 
 def distributed_role() -> str | None:
@@ -185,9 +169,20 @@ def run_search(
 ) -> SearchResult:
     """Run (or resume) the search; alone or as the chief, export the best configuration.
 
-    `experiment_dir` is where `<search name>_best.yaml` goes (conf/experiment for the CLI);
-    `choices` are the config groups' chosen files, written into it as defaults overrides.
+    `experiment_dir` is where `<search name>_best.yaml` goes (the user's conf/experiment for
+    the CLI); `choices` are the config groups' chosen files, written into it as defaults
+    overrides. KerasTuner's state files are written atomically while the search runs.
     """
+    with atomic_keras_tuner_files(artifacts.write_text):
+        return _run_search(settings, space, experiment_dir, choices)
+
+
+def _run_search(
+    settings: dict,
+    space: SearchSpace,
+    experiment_dir: Path | None,
+    choices: dict[str, str] | None,
+) -> SearchResult:
     search = settings["search"]
     artifacts.safe_name(search["name"], "search.name")  # it names files in conf/experiment/
     directory = Path(search["directory"])
@@ -237,7 +232,7 @@ def finish_search(
     """Figures, the summary line and the best configuration of a finished search."""
     project_dir = Path(tuner.project_dir)
     objective = hypermodel.objective
-    plots.search_figures(trials, objective, objective_direction(objective), project_dir / "figures")
+    search_figures(trials, objective, objective_direction(objective), project_dir / "figures")
     best = tuner.oracle.get_best_trials(1)
     completed = int((trials["status"] == "COMPLETED").sum()) if len(trials) else 0
     if not best or best[0].status != "COMPLETED":
@@ -300,58 +295,3 @@ def search_budget(settings: dict, tuner: Any, role: str | None) -> str:
     if role not in (None, "chief"):  # a worker's oracle is a remote proxy
         return f"max_trials {search['max_trials']}"
     return f"{tuner.remaining_trials} of {search['max_trials']} trials left"
-
-
-def write_trials_csv(project_dir: Path, space: SearchSpace) -> pd.DataFrame:
-    """trials.csv: one row per trial, from KerasTuner's trial files (any process can write it)."""
-    table = trials_table(project_dir, space)
-    if len(table):
-        artifacts.write_csv(project_dir / "trials.csv", table)
-    return table
-
-
-def trials_table(project_dir: Path, space: SearchSpace) -> pd.DataFrame:
-    """Trial, status, each searched config key, the objective and metrics, wall time, worker."""
-    rows = []
-    for path in sorted(project_dir.glob("trial_*/trial.json")):
-        trial = Trial.load(str(path))
-        hp_values = trial.hyperparameters.values
-        row: dict[str, Any] = {"trial": trial.trial_id, "status": trial.status}
-        try:
-            values = space.values_from(hp_values)
-        except KeyError:  # a trial created but never given values
-            values = {}
-        row.update({k: json.dumps(v) if isinstance(v, list) else v for k, v in values.items()})
-        row.update({k: v for k, v in hp_values.items() if k.startswith("tuner/")})
-        row["objective"] = trial.score
-        for name, observations in trial.metrics.metrics.items():
-            row[name] = observations.get_best_value()
-        timing = path.parent / "timing.json"
-        if timing.exists():
-            row.update(json.loads(timing.read_text()))
-        row["error"] = last_line(trial.message) if trial.message else None
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def format_values(values: dict[str, Any]) -> str:
-    """key=value pairs as a command line would take them, floats to 4 significant digits."""
-    return " ".join(
-        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={json.dumps(v).replace(' ', '')}"
-        for k, v in values.items()
-    )
-
-
-def last_line(message: str | None) -> str:
-    """The last non-empty line of a traceback: the error itself."""
-    lines = [line for line in (message or "").splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
-
-
-def format_seconds(seconds: float) -> str:
-    """'1h02m03s', '2m03s' or '3.0s'."""
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m{secs:02d}s"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{seconds:.1f}s"

@@ -1,0 +1,1 @@
+"""The `tsadlab-*` commands: thin layers over the library, and what they share (`common`)."""

@@ -1,0 +1,82 @@
+"""The `data` config: keys every source has, keys of file-based sources, and their choices.
+
+Each data source extends `DataConfig` (or `FileDataConfig`) with its own keys in its own
+module; a key a source does not honour is not in its schema, so setting it is an error that
+names the valid keys.
+"""
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from omegaconf import MISSING
+
+
+class Transform(Enum):
+    """A stateless transform applied before the split (diff and log_return drop row 1)."""
+
+    none = "none"
+    diff = "diff"
+    log_return = "log_return"
+
+
+class Scaler(Enum):
+    """A scikit-learn scaler fitted on the training part only."""
+
+    standard = "standard"
+    minmax = "minmax"
+    robust = "robust"
+    none = "none"
+
+
+class MissingPolicy(Enum):
+    """What to do with NaN or infinite values."""
+
+    error = "error"
+    ffill = "ffill"
+    interpolate = "interpolate"
+    drop = "drop"
+
+
+class DuplicatePolicy(Enum):
+    """What to do with rows that repeat a timestamp: refuse, or keep one value per time."""
+
+    error = "error"
+    mean = "mean"
+    first = "first"
+    last = "last"
+
+
+class OrderPolicy(Enum):
+    """What to do with timestamps out of order: refuse, or sort the rows stably by time."""
+
+    error = "error"
+    sort = "sort"
+
+
+@dataclass
+class DataConfig:
+    """Keys every data source honours: how its series are split, scaled and windowed."""
+
+    source: str = MISSING  # the registered source that loads the series
+    name: str = MISSING  # the dataset's name in run folders and reports
+    resample: str | None = None  # a pandas offset (600s, 1h): mean per interval
+    train_fraction: float = 0.8  # rows before this fraction are the training period
+    test_start: str | None = None  # a date: the test part starts there (overrides the fraction)
+    # a series whose source defines its training part (a benchmark file) uses that split;
+    # false: train_fraction / test_start always
+    source_split: bool = True
+    transform: Transform = Transform.none
+    scaler: Scaler = Scaler.standard
+    scaler_range: list[float] = field(default_factory=lambda: [0.0, 1.0])  # minmax's range
+    window: int = 30
+    stride: int = 1
+
+
+@dataclass
+class FileDataConfig(DataConfig):
+    """Keys of sources that read files: which rows, and how to repair what files contain."""
+
+    rows: int | None = None  # the first `rows` data rows of each file
+    missing: MissingPolicy = MissingPolicy.error
+    duplicates: DuplicatePolicy = DuplicatePolicy.error
+    order: OrderPolicy = OrderPolicy.error

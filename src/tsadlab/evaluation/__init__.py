@@ -1,0 +1,1 @@
+"""Re-evaluating a finished run under another threshold or alignment, without retraining."""

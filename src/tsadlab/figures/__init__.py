@@ -1,0 +1,1 @@
+"""Figures of runs and searches: PNGs and plotly pages that work offline."""

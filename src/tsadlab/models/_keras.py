@@ -1,0 +1,57 @@
+"""Keras objects the builders share: compiling with a named loss and optimizer, and the
+variational autoencoder's sampling layer. Importing this module imports Keras, so builders
+import it when they run, after the backend is chosen."""
+
+import keras
+from keras import ops
+
+from tsadlab.errors import ConfigError
+
+
+def compile_model(
+    model: keras.Model, loss: str, optimizer: str, learning_rate: float
+) -> keras.Model:
+    """Compile with Keras' loss and optimizer of these names; a bad name is one line."""
+    if not learning_rate > 0:
+        raise ConfigError(f"Received: model.learning_rate={learning_rate} (must be > 0)")
+    try:
+        keras.losses.get(loss)
+    except ValueError:
+        raise ConfigError(
+            f"Received: model.loss={loss} (must be a Keras loss such as mae, mse, huber)"
+        ) from None
+    try:
+        chosen = keras.optimizers.get(
+            {"class_name": optimizer, "config": {"learning_rate": learning_rate}}
+        )
+    except ValueError:
+        raise ConfigError(
+            f"Received: model.optimizer={optimizer} "
+            "(must be a Keras optimizer such as adam, rmsprop, sgd)"
+        ) from None
+    model.compile(loss=loss, optimizer=chosen)
+    return model
+
+
+@keras.saving.register_keras_serializable(package="tsadlab")
+class LatentSample(keras.layers.Layer):
+    """z = mean + exp(log_var / 2) * noise in training, z = mean otherwise; adds the KL
+    divergence from N(0, I), times `kl_weight`, to the model's loss."""
+
+    def __init__(self, kl_weight: float = 0.01, seed: int | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.kl_weight = kl_weight
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=None):
+        mean, log_var = inputs
+        kl = -0.5 * ops.mean(ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=-1))
+        self.add_loss(self.kl_weight * kl)
+        if not training:
+            return mean
+        noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        return mean + ops.exp(0.5 * log_var) * noise
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "kl_weight": self.kl_weight, "seed": self.seed}

@@ -1,0 +1,119 @@
+"""A run: the config, checked, and the series it names, each run end to end into the run
+directory; `status.json` says finished only when everything is in place.
+
+`run(cfg, run_dir)` is the whole job; `tsadlab-train` only composes the config and chooses the
+directory. A data config naming several series (a NAB category) runs each into
+`series/<name>/` and writes their aggregate (event counts micro-averaged, as the Orion
+benchmark does).
+"""
+
+import contextlib
+import logging
+from pathlib import Path
+
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from tsadlab import artifacts
+from tsadlab.config import RunConfig, settings_of, to_run_config
+from tsadlab.data.series import Dataset
+from tsadlab.data.sources import load_dataset
+from tsadlab.errors import ConfigError, DataError, TsadlabError
+from tsadlab.metrics.events import EventCounts
+from tsadlab.run_series import RunResult, StageTimer, run_series
+from tsadlab.run_summary import column_means, series_summary
+from tsadlab.runtime import Terminated, git_commit, package_versions, raise_if_terminated
+from tsadlab.thresholds import is_oracle
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: RunConfig | DictConfig | dict, run_dir: Path) -> RunResult:
+    """Run the whole job into `run_dir`; on any error the directory is marked failed."""
+    run_dir = artifacts.start_run_dir(Path(run_dir))
+    try:
+        cfg = to_run_config(cfg)
+        if is_oracle(cfg.threshold):
+            raise ConfigError(
+                f"threshold={cfg.threshold.name} is an oracle: it picks the threshold from the "
+                "labels it is scored on, so a training run cannot report it; re-evaluate a "
+                f"finished run instead: tsadlab-evaluate run_dir=... threshold={cfg.threshold.name}"
+            )
+        timer = StageTimer()
+        with timer("load"):
+            dataset = load_dataset(cfg.data)
+            first = dataset.load(dataset.names[0]) if len(dataset) == 1 else None
+        if first is not None:
+            result = run_series(cfg, first, run_dir, timer)
+        else:
+            result = run_dataset(cfg, dataset, run_dir)
+    except BaseException as exc:  # Ctrl-C too: a stopped run must not look unfinished-but-alive
+        # on a full or vanished disk this may fail too; the original error is what to report
+        with contextlib.suppress(OSError):
+            artifacts.mark_status(run_dir, "failed", error=failure_reason(exc))
+        raise
+    artifacts.mark_status(run_dir, "finished")
+    return result
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What status.json says about a failed run."""
+    if isinstance(exc, KeyboardInterrupt | Terminated):
+        # the names run_state reads as `interrupted`
+        return artifacts.INTERRUPTIONS[isinstance(exc, Terminated)]
+    if isinstance(exc, TsadlabError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_dataset(cfg: RunConfig, dataset: Dataset, run_dir: Path) -> RunResult:
+    """Run every series into series/<name>/ and write the aggregate; any failure fails it."""
+    rows, counts, failed = [], EventCounts(), []
+    for i, name in enumerate(dataset.names, 1):
+        raise_if_terminated()
+        log.info("series %d of %d: %s", i, len(dataset), name)
+        try:
+            result = run_member(cfg, dataset, name, run_dir)
+        except TsadlabError as exc:
+            log.error("series %s failed: %s", name, exc)
+            failed.append(name)
+            rows.append({"series": name, "status": "failed", "error": str(exc)})
+            continue
+        rows.append({"series": name, "status": "finished", **series_summary(result.metrics)})
+        labeled = result.metrics.get("labeled")
+        if labeled:
+            counts = counts + EventCounts(**labeled["event_counts"])
+    table = pd.DataFrame(rows)
+    settings = settings_of(cfg)
+    artifacts.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(settings))
+    artifacts.write_csv(run_dir / "series.csv", table)
+    metrics = {
+        "experiment": cfg.name,
+        "seed": cfg.seed,
+        "data": settings["data"],
+        "n_series": len(dataset),
+        "failed_series": failed,
+        "event_micro": counts.summary(),
+        "means": column_means(table),
+        "total_seconds": float(table.get("seconds", pd.Series(dtype=float)).sum()),
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+    }
+    artifacts.write_json(run_dir / "metrics.json", metrics)
+    if failed:
+        raise DataError(f"{len(failed)} of {len(dataset)} series failed: {', '.join(failed)}")
+    log.info("dataset of %d series: micro overlap F1 %.3f", len(dataset), counts.scores()["f1"])
+    return RunResult(run_dir, metrics, table, pd.DataFrame())
+
+
+def run_member(cfg: RunConfig, dataset: Dataset, name: str, run_dir: Path) -> RunResult:
+    """One series of a dataset into series/<its name>/, marked finished or failed."""
+    series = dataset.load(name)  # a series that cannot be read has no folder: series.csv says
+    series_dir = artifacts.start_run_dir(run_dir / "series" / series.name)
+    try:
+        result = run_series(cfg, series, series_dir, StageTimer())
+    except TsadlabError as exc:
+        artifacts.mark_status(series_dir, "failed", error=str(exc))
+        raise
+    artifacts.mark_status(series_dir, "finished")
+    return result

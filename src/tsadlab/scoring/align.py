@@ -1,0 +1,72 @@
+"""Errors to row scores: window errors aligned to the rows their windows cover, then smoothed
+within each part of the series."""
+
+import numpy as np
+import pandas as pd
+
+from tsadlab.errors import ConfigError, choice
+from tsadlab.scoring import SCORING_ERRORS
+from tsadlab.scoring.config import Alignment, ScoringConfig
+
+MAX_SMOOTHING_ROWS = 200  # Orion's cap on its rolling-mean window
+
+
+def align_errors(
+    errors: pd.DataFrame, n_rows: int, n_train: int, span: int, stride: int, scoring: ScoringConfig
+) -> np.ndarray:
+    """Per-row scores of each part: window errors aligned (row errors as they are), then
+    smoothed within the part, so training scores never mix with test scores."""
+    per_row = SCORING_ERRORS.get(scoring.error).per_row
+    parts = []
+    for part, rows in (("train", n_train), ("test", n_rows - n_train)):
+        if rows == 0:
+            continue
+        e = errors["error"].to_numpy()[(errors["part"] == part).to_numpy()]
+        scores = e if per_row else point_scores(e, rows, span, stride, scoring.alignment)
+        parts.append(smooth_scores(scores, scoring.smoothing))
+    return np.concatenate(parts)
+
+
+def point_scores(
+    errors: np.ndarray,
+    n_rows: int,
+    span: int,
+    stride: int = 1,
+    alignment: Alignment = Alignment.end,
+) -> np.ndarray:
+    """Score each of `n_rows` rows from the errors of windows spanning `span` rows each.
+
+    `end` gives window i's error to the last row of its span (for target `next`, the row right
+    after the inputs, as the tutorial does); `mean` averages all windows whose span covers a row.
+    Rows that no window reaches get NaN.
+    """
+    starts = np.arange(len(errors)) * stride
+    if len(errors) and starts[-1] + span > n_rows:
+        raise ConfigError(f"{len(errors)} windows of span {span} do not fit in {n_rows} rows")
+    scores = np.full(n_rows, np.nan)
+    if choice(Alignment, alignment, "scoring.alignment") is Alignment.end:
+        scores[starts + span - 1] = errors
+        return scores
+    # Difference arrays: +e at a span's first row, -e just past its last, then cumulative sums.
+    total = np.zeros(n_rows + 1)
+    count = np.zeros(n_rows + 1)
+    np.add.at(total, starts, errors)
+    np.add.at(total, starts + span, -errors)
+    np.add.at(count, starts, 1.0)
+    np.add.at(count, starts + span, -1.0)
+    total, count = np.cumsum(total)[:n_rows], np.cumsum(count)[:n_rows]
+    covered = count > 0.5
+    scores[covered] = total[covered] / count[covered]
+    return scores
+
+
+def smooth_scores(scores: np.ndarray, fraction: float) -> np.ndarray:
+    """Centered rolling mean over `fraction` of the rows (at most 200), as Orion smooths.
+
+    0 leaves the scores as they are.
+    """
+    window = min(int(len(scores) * fraction), MAX_SMOOTHING_ROWS)
+    if window < 2:
+        return scores
+    rolled = pd.Series(scores).rolling(window, center=True, min_periods=max(1, window // 2))
+    return rolled.mean().to_numpy()

@@ -1,0 +1,157 @@
+"""Building a fresh model and fitting it: a Keras model with the project's callbacks, a
+detector once on the training windows. Returns the per-epoch history as a table."""
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tsadlab.data.windows import Windows
+from tsadlab.errors import TrainingError
+from tsadlab.models import ModelConfig, WindowDetector, build_model, is_keras_model
+from tsadlab.runtime import Backend, load_keras, seed_everything
+from tsadlab.training.config import TrainerConfig
+from tsadlab.training.data import training_data
+from tsadlab.training.resume import TrainingBackup
+
+
+def new_model(model: ModelConfig, window: int, n_features: int, seed: int, backend: Backend) -> Any:
+    """The configured model, built on a fresh Keras session seeded with `seed` (a detector
+    gets the seed as a parameter)."""
+    if is_keras_model(model):
+        keras = load_keras(backend)
+        # Runs in one process (sweeps, searches, notebooks) must not accumulate graphs.
+        keras.backend.clear_session()
+        seed_everything(keras, seed)
+    return build_model(model, window, n_features, seed)
+
+
+def fit(
+    model: Any,
+    windows: Windows,
+    trainer: TrainerConfig,
+    seed: int,
+    run_dir: Path | None = None,
+    callbacks: list | None = None,
+    epochs: int | None = None,
+    initial_epoch: int = 0,
+    backup: TrainingBackup | None = None,
+) -> pd.DataFrame:
+    """Fit on the training windows, validating on their unshuffled tail, as configured.
+
+    A detector is fitted once, on the windows before validation, and has no epochs.
+    `callbacks`, `epochs` and `initial_epoch` let a tuner add its own callbacks and budget;
+    a `backup` makes the training resumable.
+    """
+    x, y, at = windows.x_train, windows.y_train, windows.val_start
+    if isinstance(model, WindowDetector):
+        model.fit(x[:at])
+        return pd.DataFrame({"epoch": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
+    first_epoch = backup.initial_epoch if backup else initial_epoch
+    train, targets, validation = training_data(x, y, at, trainer, seed, first_epoch)
+    tensorboard = run_dir / "tensorboard" if trainer.tensorboard and run_dir else None
+    return fit_keras(
+        model,
+        train,
+        targets,
+        validation,
+        trainer,
+        epochs=trainer.epochs if epochs is None else epochs,
+        tensorboard_dir=tensorboard,
+        callbacks=callbacks,
+        initial_epoch=initial_epoch,
+        backup=backup,
+    )
+
+
+def fit_keras(
+    model: Any,
+    x_train: Any,
+    y_train: np.ndarray | None,
+    validation: Any,
+    trainer: TrainerConfig,
+    epochs: int,
+    tensorboard_dir: Path | None = None,
+    callbacks: list | None = None,
+    initial_epoch: int = 0,
+    backup: TrainingBackup | None = None,
+) -> pd.DataFrame:
+    """Train with early stopping on val_loss (loss without validation); stop with a clear error
+    if the loss becomes NaN or infinite, and with `Terminated` soon after SIGTERM.
+
+    `x_train` is an array of windows with targets `y_train`, or a Keras PyDataset of
+    (windows, targets) batches with `y_train` None (then `validation` is one too, and batch
+    size and shuffling are the dataset's). With a `backup`, training resumes from its saved
+    state and saves its own after every epoch.
+    """
+    import keras
+
+    from tsadlab.training.callbacks import StopOnTerminate
+
+    monitor = "val_loss" if validation is not None else "loss"
+    earlier = backup.restore(model) if backup else pd.DataFrame()
+    if backup and backup.training_done(epochs):
+        # early stopping's end-of-training restore had not run yet when the state was saved
+        restore = trainer.restore_best_weights and not backup.complete
+        best = backup.best_weights() if restore else None
+        if best:
+            model.set_weights(best)
+        return _history_table(earlier, 0)
+    initial_epoch = backup.initial_epoch if backup else initial_epoch
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor=monitor,
+        patience=trainer.patience,
+        min_delta=trainer.min_delta,
+        mode="min",
+        restore_best_weights=trainer.restore_best_weights,
+        verbose=1 if trainer.verbose else 0,
+    )
+    callbacks = [
+        StopOnTerminate(),
+        early_stopping,
+        keras.callbacks.TerminateOnNaN(),
+        *(callbacks or []),
+    ]
+    if backup:
+        callbacks.append(backup.callback(early_stopping))
+    if tensorboard_dir is not None:
+        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
+    batching = {}
+    if y_train is not None:
+        batching = {"batch_size": trainer.batch_size, "shuffle": trainer.shuffle}
+    history = model.fit(
+        x_train,
+        y_train,
+        validation_data=validation,
+        epochs=epochs,
+        initial_epoch=initial_epoch,
+        callbacks=callbacks,
+        verbose=trainer.verbose,
+        **batching,
+    )
+    table = pd.concat([earlier, pd.DataFrame(history.history)], ignore_index=True)
+    return _history_table(table, initial_epoch - len(earlier))
+
+
+def _history_table(table: pd.DataFrame, first_epoch: int) -> pd.DataFrame:
+    """Per-epoch history with an `epoch` column counted from `first_epoch` + 1; checked finite."""
+    table = table.copy()
+    table.insert(0, "epoch", np.arange(first_epoch + 1, first_epoch + len(table) + 1))
+    _check_finite(table)
+    return table
+
+
+def _check_finite(history: pd.DataFrame) -> None:
+    for column in ("loss", "val_loss"):
+        if column not in history:
+            continue
+        bad = ~np.isfinite(history[column].to_numpy(dtype=float))
+        if bad.any():
+            first = int(np.argmax(bad))
+            raise TrainingError(
+                f"training {column} became {history[column].iloc[first]} at epoch "
+                f"{history['epoch'].iloc[first]}; usual causes: a learning rate too high "
+                "(model.learning_rate), unscaled or huge inputs (data.scaler, data.transform), "
+                "or inf values in the data"
+            )
