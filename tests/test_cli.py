@@ -2,6 +2,10 @@
 
 import json
 import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -167,3 +171,55 @@ def test_bad_value_in_range_check(tmp_path):
     done = train_cli(*TINY, "data.window=1", f"hydra.run.dir={tmp_path / 'run'}")
     assert done.returncode == 1
     assert "error: Received: data.window=1 (must be >= 2)" in done.stderr
+
+
+def test_a_sweep_of_a_baseline_then_a_keras_model_runs_both_on_jax(tmp_path):
+    """A detector imports no Keras; it used to import it on TensorFlow (Keras' own default),
+    which failed every later Keras job of the sweep."""
+    done = train_cli(
+        "-m", "model=rolling_zscore,dense_ae", *TINY[2:], "trainer.epochs=1",
+        f"hydra.sweep.dir={tmp_path}",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for job in ("0", "1"):
+        assert artifacts.read_status(tmp_path / job)["status"] == "finished", job
+        assert json.loads((tmp_path / job / "metrics.json").read_text())["backend"] == "jax"
+    assert "tensorflow" not in done.stderr.lower()  # no TensorFlow start-up noise either
+
+
+def test_a_non_editable_install_runs_from_any_folder(tmp_path):
+    """`pip install <clone>` (not -e) copies the package, its default configs and the bundled
+    data; the command then works from a folder that is not the clone."""
+    repository = Path(__file__).resolve().parents[1]
+    clone = tmp_path / "clone"  # a copy: building writes build/ beside the sources
+    shutil.copytree(repository / "src", clone / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(repository / name, clone / name)
+    target = tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target)]
+    install = subprocess.run(
+        [*pip, str(clone)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    script = (
+        "import sys, tsadlab; from tsadlab.cli.train import main; "
+        f"assert tsadlab.__file__.startswith({str(target)!r}), tsadlab.__file__; "
+        "sys.argv = ['tsadlab-train', *sys.argv[1:]]; main()"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, *TINY, "trainer.epochs=1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=elsewhere,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    (run_dir,) = (elsewhere / "outputs" / "default").iterdir()
+    assert artifacts.run_state(run_dir) == "finished"

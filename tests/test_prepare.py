@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -6,6 +7,7 @@ import pytest
 
 from tsadlab.data.config import DataConfig, Scaler, Transform
 from tsadlab.data.prepare import apply_transform, prepare, train_size
+from tsadlab.data.resample import resample_series
 from tsadlab.data.scalers import scaler_from_dict, scaler_json
 from tsadlab.data.series import Series
 from tsadlab.data.sources.sp500 import load_sp500
@@ -96,3 +98,49 @@ def test_minmax_range_is_fitted_on_training_part():
     np.testing.assert_allclose(rebuilt.transform(values[:, None]), prepared.model_input, rtol=1e-6)
     with pytest.raises(ConfigError, match="data.scaler_range"):
         prepare(make_series(values), config(0.8, scaler="minmax", scaler_range=(1, 1)))
+
+
+def test_a_series_with_its_own_split_keeps_it():
+    values = np.random.default_rng(2).normal(size=100)
+    series = replace(make_series(values), train_end=60)
+    assert prepare(series, config()).n_train == 60  # not int(100 * 0.8)
+    # a transform that drops the first row moves the split with the rows
+    positive = replace(make_series(np.exp(values / 10)), train_end=60)
+    prepared = prepare(positive, config(transform="log_return"))
+    assert prepared.n_train == 59 and prepared.timestamps[59] == series.timestamps[60]
+    assert prepare(series, config(source_split=False)).n_train == 80
+    with pytest.raises(ConfigError, match="test_start=2000-02-01 for a series whose source"):
+        prepare(series, config(test_start="2000-02-01"))
+
+
+def test_a_series_without_times_is_numbered_and_split_by_fraction():
+    values = np.random.default_rng(3).normal(size=(50, 2))
+    series = Series("n", pd.RangeIndex(50), values, ("a", "b"), None, "mem", "0" * 64)
+    prepared = prepare(series, config(0.6))
+    assert prepared.n_train == 30 and list(prepared.timestamps[:3]) == [0, 1, 2]
+    with pytest.raises(ConfigError, match="for a series without times .* data.train_fraction"):
+        prepare(series, config(test_start="2020-01-01"))
+
+
+def test_resampling_moves_a_source_split_to_the_interval_it_falls_in():
+    series = replace(make_series(np.arange(48.0)), train_end=30)  # daily rows
+    weekly = resample_series(series, "7D")
+    assert weekly.timestamps[weekly.train_end - 1] < series.timestamps[30]
+    assert weekly.timestamps[weekly.train_end] >= series.timestamps[30]
+
+
+def test_a_csv_without_a_time_column_runs_end_to_end(tmp_path):
+    from conftest import TINY, compose_config
+
+    from tsadlab.run import run
+
+    rows = "\n".join(f"{np.sin(i / 5):.4f},{int(i in (330, 331))}" for i in range(400))
+    path = tmp_path / "values.csv"
+    path.write_text("value,label\n" + rows + "\n")
+    overrides = ["data=csv", f"data.path={path}", "data.time_column=null", "data.rows=null"]
+    overrides.append("data.label_column=label")
+    result = run(compose_config([*TINY, *overrides]), tmp_path / "run")
+    assert result.scores["timestamp"].tolist() == list(range(400))
+    assert result.metrics["data"]["first"] == "0" and result.metrics["data"]["last"] == "399"
+    assert result.metrics["labeled"]["n_labeled_rows"] == 2
+    assert (tmp_path / "run" / "figures" / "anomalies.html").exists()

@@ -1,5 +1,6 @@
 """Labeled sources: the synthetic generator, the NAB layout, duplicates and resampling."""
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -160,3 +161,57 @@ def test_resampling_across_a_gap_keeps_a_labeled_window_whole():
     assert len(flag_runs(out.labels.astype(bool))) == 1  # one labeled run, not two
     assert out.labels[2:8].all()  # 10 .. 40 minutes, the hole included
     assert not out.labels[11:17].any()  # the hole outside the window stays unlabeled
+
+
+def test_a_category_without_a_readable_series_is_an_error(nab_root, tmp_path):
+    """It used to "finish" with 0 series, F1 0.0 and exit 0."""
+    (nab_root / "data" / "empty").mkdir()
+    windows = json.loads((nab_root / "labels" / "combined_windows.json").read_text())
+    windows["empty/gone.csv"] = []
+    (nab_root / "labels" / "combined_windows.json").write_text(json.dumps(windows))
+    with pytest.raises(DataError, match="NAB category empty in .* has no labeled series whose"):
+        load_dataset(NabDataConfig(root=str(nab_root), category="empty"))
+
+
+def shuffled_hour(nab_root) -> tuple:
+    """NAB's full release holds a file with an hour of timestamps repeated out of order: one
+    here, the rows of 01:00 .. 01:55 written again (other values) after 02:00."""
+    path = nab_root / "data" / "cat" / "a.csv"
+    lines = path.read_text().splitlines()
+    repeated = [f"{t},{float(v) + 9}" for t, v in (line.split(",") for line in lines[13:25])]
+    path.write_text("\n".join([*lines[:26], *repeated, *lines[26:]]) + "\n")
+    return path, float(lines[13].split(",")[1])  # the first repeated row's value
+
+
+def test_a_benchmark_file_out_of_order_is_sorted_merged_and_recorded(nab_root, caplog):
+    _, one_o_clock = shuffled_hour(nab_root)
+    caplog.set_level("INFO")
+    series = load_nab(nab_root, "cat/a.csv")
+    assert series.timestamps.is_monotonic_increasing and series.timestamps.is_unique
+    assert len(series) == 300  # the repeated hour merged into the rows it repeats
+    # sorted stably, each repeat lands after its original: 24 rows from 01:05 on move
+    assert series.repairs == {"rows_moved_by_sort": 24, "duplicate_rows_merged": 12}
+    assert "rows moved by sort 24, duplicate rows merged 12" in caplog.text
+    assert series.values[12, 0] == pytest.approx(one_o_clock + 4.5)  # duplicates: their mean
+
+
+def test_a_plain_csv_out_of_order_is_refused_unless_asked_to_sort(nab_root):
+    path, _ = shuffled_hour(nab_root)
+    with pytest.raises(DataError, match="not in increasing order: line 27 .* data.order=sort"):
+        load_csv(path, "timestamp", ["value"])
+    with pytest.raises(DataError, match="duplicate timestamp 2020-01-01 01:00:00 .* lines 14"):
+        load_csv(path, "timestamp", ["value"], order="sort")
+    merged = load_csv(path, "timestamp", ["value"], order="sort", duplicates="first")
+    assert len(merged) == 300 and merged.repairs["duplicate_rows_merged"] == 12
+
+
+def test_a_run_records_what_its_file_needed(tmp_path, nab_root):
+    from conftest import compose_config, tiny_nab
+
+    from tsadlab.run import run
+
+    shuffled_hour(nab_root)
+    result = run(compose_config(tiny_nab(nab_root)), tmp_path / "run")
+    series = json.loads((tmp_path / "run" / "series" / "cat__a" / "metrics.json").read_text())
+    assert series["data"]["repairs"] == {"rows_moved_by_sort": 24, "duplicate_rows_merged": 12}
+    assert result.metrics["failed_series"] == []

@@ -1,7 +1,9 @@
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import genpareto
 
+from tsadlab.detection.detect import detect
 from tsadlab.errors import ConfigError
 from tsadlab.thresholds import THRESHOLDS, ThresholdStrategy
 from tsadlab.thresholds.sequences import padded_runs, prune_runs
@@ -128,3 +130,29 @@ def test_bad_parameters_and_names():
         make_threshold("magic")
     with pytest.raises(ConfigError, match="threshold.window_portion=0"):
         make_threshold("windowed_std", window_portion=0).fit(TRAIN)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"), [("windowed_std", {}), ("dynamic", {}), ("pot", {"streaming": True})]
+)
+def test_a_run_computes_a_sequence_or_streaming_threshold_once(monkeypatch, name, params):
+    """detect() asks the strategy for flags and per-row thresholds in one pass (they used to
+    be two: predict, then row_thresholds, each redoing the sequence or streaming loop)."""
+    strategy = THRESHOLDS.get(name)
+    method = "row_thresholds" if name == "pot" else "_detect"
+    calls = []
+    original = getattr(strategy, method)
+
+    def counted(self, scores):
+        calls.append(len(scores))
+        return original(self, scores)
+
+    monkeypatch.setattr(strategy, method, counted)
+    scores = np.abs(RNG.normal(size=4000))
+    split = np.where(np.arange(4000) < 3000, "train", "test").astype(object)
+    detection = detect(strategy.schema(**params), pd.RangeIndex(4000), scores, split)
+    assert calls == [4000]
+    # and what it returned is what each half gives on its own
+    fitted = strategy(**params).fit(scores[split != "test"])
+    np.testing.assert_array_equal(detection.flags, fitted.predict(scores))
+    np.testing.assert_array_equal(detection.thresholds, fitted.row_thresholds(scores))

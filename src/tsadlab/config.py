@@ -79,14 +79,16 @@ def typed_node(settings: dict, schema: type = RunConfig) -> DictConfig:
     """Plain settings (a run's config.yaml, a search trial's) merged into the schemas their
     group keys name: an unknown key or a bad value is one line."""
     register_configs()
-    try:
-        node = OmegaConf.structured(schema)
-        for group, (registry, key) in GROUPS.items():
-            if group in settings:
-                chosen = registry.get(settings[group][key]).schema
+    node = OmegaConf.structured(schema)
+    for group, (registry, key) in GROUPS.items():
+        if group in settings:
+            chosen = registry.get(settings[group][key]).schema
+            try:
                 node[group] = OmegaConf.merge(OmegaConf.structured(chosen), settings[group])
-        rest = {k: v for k, v in settings.items() if k not in GROUPS}
-        return OmegaConf.merge(node, rest)
+            except OmegaConfBaseException as exc:
+                raise ConfigError(_one_line(exc, f"{group}.")) from None
+    try:
+        return OmegaConf.merge(node, {k: v for k, v in settings.items() if k not in GROUPS})
     except OmegaConfBaseException as exc:
         raise ConfigError(_one_line(exc)) from None
 
@@ -98,7 +100,7 @@ def settings_of(cfg: Any) -> dict:
     return OmegaConf.to_container(node, resolve=True, enum_to_str=True)
 
 
-def _one_line(exc: OmegaConfBaseException) -> str:
+def _one_line(exc: OmegaConfBaseException, prefix: str = "") -> str:
     key = getattr(exc, "full_key", None)
     reason = str(exc).splitlines()[0]
-    return f"invalid config at {key}: {reason}" if key else f"invalid config: {reason}"
+    return f"invalid config at {prefix}{key}: {reason}" if key else f"invalid config: {reason}"

@@ -112,8 +112,8 @@ def run_member(cfg: RunConfig, dataset: Dataset, name: str, run_dir: Path) -> Ru
     series_dir = artifacts.start_run_dir(run_dir / "series" / series.name)
     try:
         result = run_series(cfg, series, series_dir, StageTimer())
-    except TsadlabError as exc:
-        artifacts.mark_status(series_dir, "failed", error=str(exc))
+    except BaseException as exc:  # an interruption too: the series says why it stopped
+        artifacts.mark_status(series_dir, "failed", error=failure_reason(exc))
         raise
     artifacts.mark_status(series_dir, "finished")
     return result

@@ -19,7 +19,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from tsadlab.cli.common import error_line
+from tsadlab.cli.common import error_line, register_all
 from tsadlab.errors import TsadlabError
 from tsadlab.reporting.collect import state_summary
 from tsadlab.reporting.report import report
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     out = args.out or Path("outputs/reports") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
+        register_all()  # plugins' metrics are columns too
         result = report(args.paths, out, args.metric, args.dataset_key, args.group_by)
     except (TsadlabError, OSError) as exc:
         sys.exit(f"error: {error_line(exc)}")

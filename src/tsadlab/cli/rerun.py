@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 
 from tsadlab import artifacts
-from tsadlab.cli.common import error_line
+from tsadlab.cli.common import error_line, register_all
 from tsadlab.errors import ArtifactError, TsadlabError
 from tsadlab.run import run
 
@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     try:
+        register_all()  # a run of a plugin's component needs the plugin
         into, differences = rerun(args.run_dir, args.into)
     except (TsadlabError, OSError) as exc:
         sys.exit(f"error: {error_line(exc)}")

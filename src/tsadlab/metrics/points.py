@@ -39,6 +39,7 @@ def point_metric(rows: LabeledRows) -> dict[str, float]:
 
 @register_metric("point_adjusted", Column("f1", "pa_f1_inflated", "PA-F1", "max"), inflated=True)
 def point_adjusted_metric(rows: LabeledRows) -> dict:
-    """Point-wise scores after point adjustment (Xu et al., WWW 2018): inflated."""
+    """Point-wise scores after point adjustment (Xu et al., WWW 2018): one flagged row
+    credits its whole labeled run."""
     scores = point_metrics(rows.labels, point_adjust(rows.labels, rows.flags))
     return {**scores, "inflated": True, "note": PA_NOTE}

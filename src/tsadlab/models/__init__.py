@@ -22,6 +22,7 @@ so none imports Keras at import time; `_keras.py` holds what the builders need f
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -140,3 +141,13 @@ def check_dropout(dropout: float) -> None:
     """Dropout in [0, 1)."""
     if not 0.0 <= dropout < 1.0:
         raise ConfigError(f"Received: model.dropout={dropout} (must be in [0, 1))")
+
+
+def load_keras_model(path: str | Path) -> Any:
+    """A saved `model.keras`, loaded in Keras' safe mode with tsadlab's own layers known
+    (Keras must already run on the chosen backend)."""
+    import keras
+
+    from tsadlab.models import _keras  # noqa: F401  (registers the custom layers)
+
+    return keras.saving.load_model(path, safe_mode=True)

@@ -106,7 +106,8 @@ def write_comparison(result: Report, dataset_key: str | None) -> None:
     method_keys = [
         k for k in result.keys if k != dataset_key and within[k].nunique(dropna=False).max() > 1
     ]
-    metric = next((m for m in result.metrics if tables.HEADLINE.get(m, (0, None))[1]), None)
+    directions = {m: direction for m, (_, direction) in tables.headline().items()}
+    metric = next((m for m in result.metrics if directions.get(m)), None)
     if not method_keys or metric is None:
         return
     runs = result.runs.copy()
@@ -114,7 +115,7 @@ def write_comparison(result: Report, dataset_key: str | None) -> None:
     scores = score_matrix(runs, dataset_key, "method", metric)
     if len(scores) < 2 or scores.shape[1] < 2:
         return
-    comparison = compare(scores, higher_is_better=tables.HEADLINE[metric][1] == "max")
+    comparison = compare(scores, higher_is_better=directions[metric] == "max")
     result.comparison, result.comparison_metric = comparison, metric
     artifacts.write_csv(result.out / "ranks.csv", comparison.ranks.reset_index())
     artifacts.write_csv(result.out / "pairs.csv", comparison.pairs)

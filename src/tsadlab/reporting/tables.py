@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from tsadlab.metrics import METRICS
 from tsadlab.reporting.stats import ALPHA, RankComparison
 
 # Config keys that never define a group: repeats, bookkeeping and where files live.
@@ -20,25 +21,40 @@ NOT_GROUPING = (
     "config.data.path",
     "config.data.root",
 )
-# Headline metrics, in the order tables show them, with the direction that is better.
-HEADLINE = {
-    "metrics.labeled.event.f1": ("overlap F1", "max"),
-    "metrics.labeled.point.f1": ("point F1", "max"),
-    "metrics.labeled.point_adjusted.f1": ("PA-F1 (inflated)", "max"),
-    "metrics.labeled.auc.pr_auc": ("PR-AUC", "max"),
-    "metrics.labeled.vus_pr": ("VUS-PR", "max"),
-    "metrics.event_micro.f1": ("overlap F1 (micro)", "max"),
-    "metrics.means.event_f1": ("overlap F1 (mean)", "max"),
-    "metrics.means.point_f1": ("point F1 (mean)", "max"),
-    "metrics.means.pa_f1_inflated": ("PA-F1 (mean, inflated)", "max"),
-    "metrics.means.pr_auc": ("PR-AUC (mean)", "max"),
-    "metrics.means.vus_pr": ("VUS-PR (mean)", "max"),
+# Run-level headline numbers that are not labeled metrics, after those, with the direction
+# that is better.
+RUN_HEADLINE = {
     "metrics.anomalies.events_test": ("test events", None),
     "metrics.anomalies.rows.test": ("test rows flagged", None),
     "metrics.training.best_monitor": ("best val loss", "min"),
     "metrics.training.epochs_run": ("epochs", None),
     "metrics.timings_s.total": ("seconds", "min"),
 }
+
+
+def headline() -> dict[str, tuple[str, str | None]]:
+    """Every headline column of runs.csv, in the order tables show them, with its label and
+    better direction: each registered metric's headline numbers of one series' run, the
+    micro-averaged overlap F1 of a dataset run, the same numbers as means over its series,
+    then the run-level numbers. Derived from the metric registry, so a new metric shows."""
+    series, means = {}, {}
+    for metric in METRICS:
+        for column in metric.columns:
+            if not column.headline:
+                continue
+            path = metric.name if column.key is None else f"{metric.name}.{column.key}"
+            series[f"metrics.labeled.{path}"] = (_label(column.label, metric.inflated), column.direction)
+            means[f"metrics.means.{column.column}"] = (
+                _label(column.label, metric.inflated, "mean"),
+                column.direction,
+            )
+    micro = {"metrics.event_micro.f1": ("overlap F1 (micro)", "max")}
+    return {**series, **micro, **means, **RUN_HEADLINE}
+
+
+def _label(label: str, inflated: bool, *notes: str) -> str:
+    notes = (*notes, "inflated") if inflated else notes
+    return f"{label} ({', '.join(notes)})" if notes else label
 
 
 def varied_keys(runs: pd.DataFrame) -> list[str]:
@@ -55,12 +71,12 @@ def varied_keys(runs: pd.DataFrame) -> list[str]:
 
 def headline_metrics(runs: pd.DataFrame) -> list[str]:
     """The headline metrics that at least one run has."""
-    return [m for m in HEADLINE if m in runs and runs[m].notna().any()]
+    return [m for m in headline() if m in runs and runs[m].notna().any()]
 
 
 def label(metric: str) -> str:
     """A metric's name in tables and figures."""
-    return HEADLINE.get(metric, (metric.removeprefix("metrics."), None))[0]
+    return headline().get(metric, (metric.removeprefix("metrics."), None))[0]
 
 
 def group_label(row: pd.Series, keys: list[str]) -> str:
@@ -120,7 +136,7 @@ def best_rows(summary: pd.DataFrame, metrics: list[str]) -> dict[str, set[int]]:
     """Per metric with a direction, the rows whose mean is the best (ties included)."""
     best = {}
     for metric in metrics:
-        direction = HEADLINE.get(metric, (None, None))[1]
+        direction = headline().get(metric, (None, None))[1]
         means = summary[f"{metric}:mean"].to_numpy(dtype=float)
         if direction is None or np.isnan(means).all():
             continue
