@@ -31,6 +31,7 @@ def initial_weights(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(len(BACKENDS) < 2, reason="needs two Keras backends installed")
 def test_training_and_scores_agree_across_backends(tmp_path):
     given = initial_weights(tmp_path)

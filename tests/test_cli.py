@@ -9,27 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import TINY, train_cli
+from conftest import TINY, compose_config, train_cli
 
 from tsadlab import artifacts
-
-
-def test_cli_run_with_overrides(tmp_path):
-    run_dir = tmp_path / "run"
-    done = train_cli(
-        *TINY,
-        "model.dropout=0.1",
-        "threshold=quantile",
-        "threshold.q=0.95",
-        "seed=3",
-        f"hydra.run.dir={run_dir}",
-    )
-    assert done.returncode == 0, done.stderr
-    assert artifacts.read_status(run_dir)["status"] == "finished"
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    assert metrics["seed"] == 3
-    assert metrics["threshold"]["params"] == {"q": 0.95}
-    assert "model.dropout=0.1" in (run_dir / ".hydra" / "overrides.yaml").read_text()
+from tsadlab.cli import common
+from tsadlab.errors import TsadlabError
 
 
 def test_joblib_sweep_runs_jobs_in_parallel_and_a_failed_job_does_not_stop_it(tmp_path):
@@ -76,7 +60,7 @@ def test_slurm_launcher_config_composes():
     assert "SlurmLauncher" in done.stdout and "array_parallelism: 64" in done.stdout
 
 
-def test_relative_csv_path_is_resolved_from_where_the_command_runs(tmp_path):
+def test_cli_run_with_overrides_and_a_csv_path_relative_to_where_it_runs(tmp_path):
     rows = "\n".join(f"2020-01-{d:02d},{(d * 7) % 11 + d}" for d in range(1, 31))
     (tmp_path / "mine.csv").write_text("timestamp,value\n" + rows + "\n")
     run_dir = tmp_path / "out"
@@ -86,11 +70,19 @@ def test_relative_csv_path_is_resolved_from_where_the_command_runs(tmp_path):
         "data.path=mine.csv",
         "data.rows=null",
         "data.window=4",
+        "model.dropout=0.1",
+        "threshold=quantile",
+        "threshold.q=0.95",
+        "seed=3",
         f"hydra.run.dir={run_dir}",
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads((run_dir / "metrics.json").read_text())["data"]["rows"] == 30
+    assert artifacts.read_status(run_dir)["status"] == "finished"
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert metrics["data"]["rows"] == 30 and metrics["seed"] == 3
+    assert metrics["threshold"]["params"] == {"q": 0.95}
+    assert "model.dropout=0.1" in (run_dir / ".hydra" / "overrides.yaml").read_text()
 
 
 CSV_CASES = {
@@ -117,20 +109,37 @@ CSV_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CSV_CASES))
-def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
+def bad_data_run(tmp_path: Path, case: str) -> tuple[list[str], str, Path]:
     text, extra, message = CSV_CASES[case]
     path = tmp_path / "data.csv"
     if text is not None:
         path.write_text(text)
     run_dir = tmp_path / "run"
-    done = train_cli(
-        *TINY, "data=csv", f"data.path={path}", "data.rows=null", *extra, f"hydra.run.dir={run_dir}"
-    )
+    overrides = [*TINY, "data=csv", f"data.path={path}", "data.rows=null", *extra]
+    return [*overrides, f"hydra.run.dir={run_dir}"], message, run_dir
+
+
+@pytest.mark.parametrize("case", ["non-numeric", "too short"])
+def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
+    args, message, run_dir = bad_data_run(tmp_path, case)
+    done = train_cli(*args)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and message in errors[0], done.stderr
+    assert artifacts.read_status(run_dir)["status"] == "failed"
+    assert not (run_dir / "metrics.json").exists()
+
+
+@pytest.mark.parametrize("case", sorted(CSV_CASES))
+def test_every_kind_of_bad_data_fails_the_run_in_one_line(tmp_path, case):
+    """The same, in this process (the command's own line is the test above)."""
+    from tsadlab.cli.train import train
+
+    args, message, run_dir = bad_data_run(tmp_path, case)
+    with pytest.raises(TsadlabError) as raised:
+        train(compose_config(args[:-1]), run_dir)
+    assert message in str(raised.value) and "\n" not in str(raised.value)
     assert artifacts.read_status(run_dir)["status"] == "failed"
     assert not (run_dir / "metrics.json").exists()
 
@@ -153,12 +162,17 @@ def test_bad_data_gives_one_line_and_no_finished_run(tmp_path, case):
     ],
 )
 def test_bad_config_is_refused_before_any_run(tmp_path, override, message):
+    problem = common.precheck_overrides([override, f"hydra.run.dir={tmp_path / 'run'}"], "config")
+    assert f"error: {problem}".startswith(message) or message in problem
+    assert "\n" not in problem
+
+
+def test_bad_config_is_one_line_from_the_command_and_creates_nothing(tmp_path):
     run_dir = tmp_path / "run"
-    done = train_cli(override, f"hydra.run.dir={run_dir}")
-    assert done.returncode != 0
-    assert message in done.stderr and "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert not run_dir.exists()
+    done = train_cli("model.encoder_unit=[4]", f"hydra.run.dir={run_dir}")
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: unknown config key 'model.encoder_unit'")
+    assert len(done.stderr.strip().splitlines()) == 1 and not run_dir.exists()
 
 
 def test_config_errors_in_a_sweep_are_still_reported_by_hydra(tmp_path):

@@ -318,7 +318,7 @@ OVERRIDE_VALUES = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.sampled_from(CONFIG_KEYS), OVERRIDE_VALUES)
 def test_wrong_types_in_overrides_are_one_line(key, value):
     problem = cli.precheck_overrides([f"{key}={value}", "hydra.run.dir=/tmp/x"], "config")

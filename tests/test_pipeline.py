@@ -220,8 +220,10 @@ def test_non_finite_loss_stops_the_run_with_a_clear_error(tmp_path):
     assert list((tmp_path / "resume").iterdir()) == []  # nothing to resume: it would fail again
 
 
-@pytest.mark.parametrize("model", ["gru_ae", "conv_ae", "dense_ae", "lstm_vae"])
-def test_every_model_of_the_zoo_runs_end_to_end(tmp_path, model):
+# conv_ae: no recurrent layer; lstm_vae: a custom layer saved with the run. Every model
+# trains, saves and reloads in the contract tests; dense_ae runs from the CLI in test_cli.
+@pytest.mark.parametrize("model", ["conv_ae", "lstm_vae"])
+def test_models_of_other_shapes_run_end_to_end(tmp_path, model):
     small = {
         "gru_ae": ["model.encoder_units=[4]", "model.decoder_units=[4]"],
         "conv_ae": ["model.filters=[4,2]", "model.kernel_size=3"],

@@ -84,6 +84,7 @@ def test_search_records_trials_and_its_best_experiment_retrains_to_the_same_loss
     assert retrained["metrics.training.best_monitor"] == pytest.approx(best["objective"], 1e-5)
 
 
+@pytest.mark.slow
 def test_the_same_search_seed_draws_the_same_trials(tmp_path, search_name):
     drawn = []
     for folder in ("a", "b"):
@@ -214,6 +215,7 @@ def progress_trial_ids(stdout: str) -> list[str]:
     return [line.split()[1] for line in stdout.splitlines() if line.startswith("trial ")]
 
 
+@pytest.mark.slow
 def test_a_killed_search_resumes_without_losing_or_repeating_a_trial(tmp_path, search_name):
     args = tiny_search(search_name, tmp_path, "search.max_trials=5", "trainer.epochs=3")
     first = tune_process(args)
@@ -253,6 +255,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_chief_and_two_workers_run_every_trial_exactly_once(tmp_path, search_name):
     args = tiny_search(search_name, tmp_path, "search.max_trials=6")
     oracle = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(free_port())}

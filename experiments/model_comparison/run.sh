@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every model and baseline over the five NAB categories and the synthetic suite, 3 seeds,
-# under one protocol fixed in advance (conf/experiment/model_comparison.yaml): fit the model
+# under one protocol fixed in advance (src/tsadlab/conf/experiment/model_comparison.yaml): fit the model
 # and its threshold (mean + 4 std of training scores) on the first half of each series,
 # score the second half. Then one report (tsadlab-report) over all of it, and the headline
 # tables (summarise.py).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The 20-trial random search over the S&P 500 LSTM autoencoder (conf/search/sp500_lstm_ae.yaml),
+# The 20-trial random search over the S&P 500 LSTM autoencoder (src/tsadlab/conf/search/sp500_lstm_ae.yaml),
 # timed twice on this machine: one process, then KerasTuner's distributed mode with a chief and
 # two workers on 127.0.0.1. Same seed, so both searches draw the same 20 configurations.
 #   bash experiments/sp500_search/run.sh            # about 25 minutes on 2 CPU cores
