@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from omegaconf import OmegaConf
@@ -58,7 +57,7 @@ class StageTimer:
         finally:  # a stage may come back (artifacts are written as soon as they are final)
             spent = time.perf_counter() - start + self.seconds.get(stage, 0.0)
             self.seconds[stage] = round(spent, 3)
-        raise_if_terminated()
+        raise_if_terminated()  # between stages too: a SIGTERM a library swallowed stops here
 
 
 def run_series(cfg: RunConfig, series: Series, run_dir: Path, timer: StageTimer) -> RunResult:
@@ -81,7 +80,11 @@ def run_series(cfg: RunConfig, series: Series, run_dir: Path, timer: StageTimer)
 
 
 def run_stages(
-    cfg: RunConfig, series: Series, run_dir: Path, timer: StageTimer, backup: Any
+    cfg: RunConfig,
+    series: Series,
+    run_dir: Path,
+    timer: StageTimer,
+    backup: TrainingBackup | None,
 ) -> RunResult:
     """The stages of `run_series`, top to bottom."""
     start = time.perf_counter()
