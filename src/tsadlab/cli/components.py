@@ -58,8 +58,11 @@ def components_table() -> str:
             "| - |"
         )
     for metric in METRICS:
-        notes = [n for n, on in (("threshold-free", metric.threshold_free), ("inflated",
-                 metric.inflated)) if on]
+        notes = [
+            n
+            for n, on in (("threshold-free", metric.threshold_free), ("inflated", metric.inflated))
+            if on
+        ]
         columns = ", ".join(f"`{c.column}`" for c in metric.columns)
         rows.append(
             f"| metric | `labeled.{metric.name}` | {summary(metric.compute)}"

@@ -43,7 +43,8 @@ def headline() -> dict[str, tuple[str, str | None]]:
             if not column.headline:
                 continue
             path = metric.name if column.key is None else f"{metric.name}.{column.key}"
-            series[f"metrics.labeled.{path}"] = (_label(column.label, metric.inflated), column.direction)
+            label = _label(column.label, metric.inflated)
+            series[f"metrics.labeled.{path}"] = (label, column.direction)
             means[f"metrics.means.{column.column}"] = (
                 _label(column.label, metric.inflated, "mean"),
                 column.direction,
