@@ -66,3 +66,10 @@ def test_a_name_registered_twice_by_different_code_is_refused():
     registry.add(Thing("a", "mine:a"))  # the same code again (a module imported twice) is fine
     with pytest.raises(ConfigError, match="two things are registered as 'a': mine:a and other:a"):
         registry.add(Thing("a", "other:a"))
+
+
+def test_a_saved_config_without_its_choice_is_one_line():
+    settings = settings_of(compose_config(TINY))
+    del settings["model"]["name"]
+    with pytest.raises(ConfigError, match="model.name is missing"):
+        to_run_config(settings)

@@ -17,8 +17,6 @@ from tsadlab.data.windows import make_windows
 from tsadlab.errors import ArtifactError, DataError, TrainingError
 from tsadlab.run import run
 
-settings = settings_of
-
 FIGURES = [
     "loss_curve.png",
     "train_score_dist.png",
@@ -30,7 +28,7 @@ FIGURES = [
 
 
 def test_tutorial_experiment_reproduces_the_tutorial_setup():
-    s = settings(compose_config(["experiment=sp500_tutorial"]))
+    s = settings_of(compose_config(["experiment=sp500_tutorial"]))
     assert s["model"]["target"] == "next"
     assert s["threshold"] == {"name": "fixed", "fit_on": "train", "value": 0.65}
     assert (s["data"]["transform"], s["data"]["scaler"]) == ("none", "standard")
@@ -46,7 +44,7 @@ def test_tutorial_experiment_reproduces_the_tutorial_setup():
 
 
 def test_orion_experiment_composes_orions_settings():
-    s = settings(
+    s = settings_of(
         compose_config(
             ["experiment=nab_orion_lstm_ae", "data.root=/nab", "data.category=realTweets"]
         )
@@ -65,11 +63,11 @@ def test_orion_experiment_composes_orions_settings():
 
 
 def test_default_config_is_the_corrected_one():
-    s = settings(compose_config())
+    s = settings_of(compose_config())
     assert s["model"]["target"] == "reconstruction"
     assert s["data"]["transform"] == "log_return"
     assert s["data"]["rows"] == 8192
-    assert settings(compose_config(["data=sp500_full"]))["data"]["rows"] is None
+    assert settings_of(compose_config(["data=sp500_full"]))["data"]["rows"] is None
 
 
 @pytest.fixture(scope="module")

@@ -122,11 +122,14 @@ def test_a_series_without_times_is_numbered_and_split_by_fraction():
         prepare(series, config(test_start="2020-01-01"))
 
 
-def test_resampling_moves_a_source_split_to_the_interval_it_falls_in():
-    series = replace(make_series(np.arange(48.0)), train_end=30)  # daily rows
-    weekly = resample_series(series, "7D")
-    assert weekly.timestamps[weekly.train_end - 1] < series.timestamps[30]
-    assert weekly.timestamps[weekly.train_end] >= series.timestamps[30]
+def test_resampling_keeps_every_test_row_out_of_the_training_part():
+    series = replace(make_series(np.arange(48.0)), train_end=30)  # daily rows, 30 train
+    weekly = resample_series(series, "7D")  # days 28-34 share an interval: it is test
+    assert weekly.train_end == 4
+    assert weekly.values[weekly.train_end - 1, 0] == np.mean(np.arange(21, 28))  # train only
+    assert weekly.values[weekly.train_end, 0] == np.mean(np.arange(28, 35))
+    # a split on an interval's first row leaves that interval whole in the test part
+    assert resample_series(replace(series, train_end=28), "7D").train_end == 4
 
 
 def test_a_csv_without_a_time_column_runs_end_to_end(tmp_path):
@@ -143,4 +146,10 @@ def test_a_csv_without_a_time_column_runs_end_to_end(tmp_path):
     assert result.scores["timestamp"].tolist() == list(range(400))
     assert result.metrics["data"]["first"] == "0" and result.metrics["data"]["last"] == "399"
     assert result.metrics["labeled"]["n_labeled_rows"] == 2
-    assert (tmp_path / "run" / "figures" / "anomalies.html").exists()
+    page = (tmp_path / "run" / "figures" / "anomalies.html").read_text()
+    assert "1970-01-01" not in page  # row numbers are drawn as numbers, not as epoch times
+    # it re-scores as it was scored
+    from tsadlab.evaluation.rescore import evaluate_run, run_config
+
+    again = evaluate_run(tmp_path / "run", run_config(tmp_path / "run").threshold)
+    assert again.metrics["labeled"] == result.metrics["labeled"]

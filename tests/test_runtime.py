@@ -39,3 +39,17 @@ assert "tensorflow" not in sys.modules, "TensorFlow was imported"
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "model.keras").exists()
     assert Path(tmp_path / "cache").is_dir()
+
+
+def test_a_sigterm_flag_does_not_outlive_its_run():
+    """A process that runs again after a SIGTERM (a notebook, a sweep in one process) starts
+    afresh."""
+    import signal
+
+    import pytest
+
+    from tsadlab.runtime import Terminated, raise_if_terminated, sigterm_stops_the_run
+
+    with pytest.raises(Terminated), sigterm_stops_the_run():
+        signal.raise_signal(signal.SIGTERM)
+    raise_if_terminated()  # nothing pending once the run has ended

@@ -56,9 +56,10 @@ def test_synthetic_suite_is_one_series_per_kind_sharing_the_clean_part():
         name="suite",
         suite=True,
     )
-    suite = load_dataset(data)
-    assert [s.name for s in suite] == ["suite_spike", "suite_flatline", "suite_level_shift"]
-    spike, flatline, shift = suite
+    dataset = load_dataset(data)
+    assert dataset.names == ("suite_spike", "suite_flatline", "suite_level_shift")
+    spike, flatline, shift = (dataset.load(name) for name in dataset.names)
+    assert [s.name for s in (spike, flatline, shift)] == list(dataset.names)
     assert spike.labels.sum() == 3 and flatline.labels.sum() == shift.labels.sum() == 120
     # the same clean signal and noise: the series differ only where one is labeled
     differ = ~np.isclose(flatline.values[:, 0], shift.values[:, 0])

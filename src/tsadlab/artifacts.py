@@ -21,7 +21,7 @@ import pandas as pd
 from tsadlab.errors import ArtifactError, ConfigError
 
 STATUS_FILE = "status.json"
-# The `error` of a run stopped from outside (see pipeline.failure_reason).
+# The `error` of a run stopped from outside (see run.failure_reason).
 INTERRUPTIONS = ("interrupted", "terminated")
 # A name from config that becomes one file or folder name: no separators, no "..".
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+=-]*")

@@ -82,7 +82,10 @@ def typed_node(settings: dict, schema: type = RunConfig) -> DictConfig:
     node = OmegaConf.structured(schema)
     for group, (registry, key) in GROUPS.items():
         if group in settings:
-            chosen = registry.get(settings[group][key]).schema
+            name = (settings[group] or {}).get(key)
+            if name is None:
+                raise ConfigError(f"invalid config: {group}.{key} is missing (it names the choice)")
+            chosen = registry.get(name).schema
             try:
                 node[group] = OmegaConf.merge(OmegaConf.structured(chosen), settings[group])
             except OmegaConfBaseException as exc:

@@ -43,7 +43,7 @@ class Kind:
 
 
 class Registry(Generic[T]):
-    """Components of one kind, by name, in registration order."""
+    """Components of one kind, by name: built-in ones by module, then plugins'."""
 
     def __init__(self, kind: Kind) -> None:
         self.kind = kind
@@ -101,13 +101,16 @@ class Registry(Generic[T]):
         """Import every public module of the kind's package once (they register themselves)."""
         if self._discovered:
             return
-        self._discovered = True
+        self._discovered = True  # first: a module being imported may ask for the registry
         package = importlib.import_module(self.kind.package)
-        for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-            if not module.name.startswith("_"):
-                name = f"{self.kind.package}.{module.name}"
-                self._builtin_modules.append(name)
+        modules = sorted(m.name for m in pkgutil.iter_modules(package.__path__))
+        self._builtin_modules = [f"{package.__name__}.{m}" for m in modules if m[0] != "_"]
+        try:
+            for name in self._builtin_modules:
                 importlib.import_module(name)
+        except BaseException:
+            self._discovered = False  # a later call tries again, never sees half a registry
+            raise
 
 
 def origin(obj: Any) -> str:

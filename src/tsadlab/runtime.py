@@ -178,3 +178,4 @@ def sigterm_stops_the_run() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _terminated.clear()  # a later run in this process starts afresh

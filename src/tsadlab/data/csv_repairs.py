@@ -42,11 +42,12 @@ def put_in_order(
     if (steps < 0).any():
         if order is OrderPolicy.error:
             row = int(np.flatnonzero(steps < 0)[0])
-            t = rows.timestamps
+            t, line = rows.timestamps, rows.file_rows
             raise DataError(
                 f"timestamps in column '{column}' of {path} are not in increasing order: line "
-                f"{file_line(row + 1)} ({t[row + 1]}) comes after line {file_line(row)} "
-                f"({t[row]}); sort the file by time (or set data.order=sort)"
+                f"{file_line(line[row + 1])} ({t[row + 1]}) comes after line "
+                f"{file_line(line[row])} ({t[row]}); sort the file by time (or set "
+                "data.order=sort)"
             )
         permutation = np.argsort(rows.timestamps.asi8, kind="stable")
         moved = int((permutation != np.arange(len(permutation))).sum())

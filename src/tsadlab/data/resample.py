@@ -15,7 +15,8 @@ def resample_series(series: Series, rule: str) -> Series:
 
     Intervals with no rows are interpolated in time, as the Orion benchmark fills the bins its
     aggregation leaves empty; their label is 1 only inside a labeled window. A split the
-    source defined moves to the first interval at or after its first test row.
+    source defined moves to the first interval holding any test row: an interval that mixes
+    training and test rows is test, so no test row is ever averaged into training.
     """
     if not series.timed:
         raise ConfigError(
@@ -39,11 +40,10 @@ def resample_series(series: Series, rule: str) -> Series:
     timestamps = pd.DatetimeIndex(values.index)
     train_end = series.train_end
     if train_end is not None and train_end < len(series):
-        train_end = int(timestamps.searchsorted(series.timestamps[train_end], side="left"))
+        # the last original row of each interval (an empty one: of the intervals before it)
+        last_row = pd.Series(np.arange(len(series)), index=series.timestamps).resample(rule)
+        holds_test = last_row.max().ffill().to_numpy() >= train_end
+        train_end = int(np.argmax(holds_test))
     return replace(
-        series,
-        timestamps=timestamps,
-        values=values.to_numpy(),
-        labels=labels,
-        train_end=train_end if train_end is None else min(train_end, len(timestamps)),
+        series, timestamps=timestamps, values=values.to_numpy(), labels=labels, train_end=train_end
     )

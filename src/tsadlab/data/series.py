@@ -1,6 +1,6 @@
 """The loaded time series every data source returns, and the dataset of several."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,7 +58,3 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.names)
-
-    def __iter__(self) -> Iterator[Series]:
-        for name in self.names:
-            yield self.load(name)

@@ -8,6 +8,14 @@ from tsadlab.detection.detect import Detection, evaluated_rows
 from tsadlab.metrics import labeled_report
 
 
+def time_index(column: pd.Series) -> pd.Index:
+    """A scores table's `timestamp` column as an index: times, or the row numbers of a series
+    that has none (read back from scores.csv, times are text)."""
+    if pd.api.types.is_integer_dtype(column):
+        return pd.Index(column)
+    return pd.DatetimeIndex(pd.to_datetime(column))
+
+
 def value_names(columns: tuple[str, ...]) -> list[str]:
     """scores.csv names for the original values: 'value', or 'value_<column>' for several."""
     return ["value"] if len(columns) == 1 else [f"value_{c}" for c in columns]

@@ -17,7 +17,7 @@ import yaml
 from tsadlab import artifacts
 from tsadlab.config import RunConfig, to_run_config
 from tsadlab.detection.detect import detect
-from tsadlab.detection.frame import labeled_metrics, scores_frame, value_columns
+from tsadlab.detection.frame import labeled_metrics, scores_frame, time_index, value_columns
 from tsadlab.errors import ArtifactError
 from tsadlab.figures.run import detection_figures
 from tsadlab.metrics import report_columns
@@ -89,7 +89,7 @@ def _evaluate_series(
     for needed in ("window_errors.csv", "scores.csv"):
         if not (run_dir / needed).exists():
             raise ArtifactError(f"{run_dir / needed} is missing; the run cannot be re-scored")
-    rows = pd.read_csv(run_dir / "scores.csv", parse_dates=["timestamp"])
+    rows = pd.read_csv(run_dir / "scores.csv")
     errors = pd.read_csv(run_dir / "window_errors.csv")
     sizes = metrics["sizes"]
     scoring = replace(cfg.scoring, alignment=alignment)
@@ -98,7 +98,7 @@ def _evaluate_series(
     )
     split = rows["split"].to_numpy()
     labels = rows["label"].to_numpy() if "label" in rows else None
-    timestamps = pd.DatetimeIndex(rows["timestamp"])
+    timestamps = time_index(rows["timestamp"])
     detection = detect(threshold, timestamps, scores, split, labels)
     names = value_columns(rows)
     frame = scores_frame(
@@ -139,7 +139,10 @@ def _evaluate_dataset(
     run_dir: Path, threshold: ThresholdConfig, alignment: Alignment | None, name: str | None
 ) -> Evaluation:
     rows, counts = [], EventCounts()
-    for series_dir in sorted(p for p in (run_dir / "series").iterdir() if p.is_dir()):
+    series_dirs = sorted(p for p in (run_dir / "series").iterdir() if p.is_dir())
+    if not series_dirs:
+        raise ArtifactError(f"{run_dir / 'series'} holds no series to re-score")
+    for series_dir in series_dirs:
         evaluation = _evaluate_series(series_dir, threshold, alignment, name)
         labeled = evaluation.metrics.get("labeled")
         row = {"series": series_dir.name, "threshold": evaluation.metrics["threshold"]["value"]}

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import seaborn as sns
 
-from tsadlab.detection.frame import value_columns
+from tsadlab.detection.frame import time_index, value_columns
 from tsadlab.figures.common import LINE_POINTS, line_rows, line_trace, save_html, save_png
 from tsadlab.intervals import flag_runs
 
@@ -47,15 +47,13 @@ def score_distribution(scores: np.ndarray, threshold: float, title: str, path: P
 
 
 def series_page(
-    timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...], path: Path
+    timestamps: pd.Index, values: np.ndarray, columns: tuple[str, ...], path: Path
 ) -> Path:
     """`series_figure` as an offline HTML page."""
     return save_html(series_figure(timestamps, values, columns), path)
 
 
-def series_figure(
-    timestamps: pd.DatetimeIndex, values: np.ndarray, columns: tuple[str, ...]
-) -> go.Figure:
+def series_figure(timestamps: pd.Index, values: np.ndarray, columns: tuple[str, ...]) -> go.Figure:
     """Interactive line chart of the series in original units."""
     fig = go.Figure(
         [line_trace(timestamps, values[:, j], name=name) for j, name in enumerate(columns)]
@@ -65,7 +63,7 @@ def series_figure(
 
 
 def scores_page(
-    timestamps: pd.DatetimeIndex,
+    timestamps: pd.Index,
     scores: np.ndarray,
     split: np.ndarray,
     thresholds: np.ndarray,
@@ -76,7 +74,7 @@ def scores_page(
 
 
 def scores_figure(
-    timestamps: pd.DatetimeIndex, scores: np.ndarray, split: np.ndarray, thresholds: np.ndarray
+    timestamps: pd.Index, scores: np.ndarray, split: np.ndarray, thresholds: np.ndarray
 ) -> go.Figure:
     """Scores over time, coloured by split, with the threshold each row was compared with."""
     fig = go.Figure()
@@ -98,7 +96,7 @@ def scores_figure(
 
 
 def anomalies_page(
-    timestamps: pd.DatetimeIndex,
+    timestamps: pd.Index,
     values: np.ndarray,
     columns: tuple[str, ...],
     flags: np.ndarray,
@@ -112,7 +110,7 @@ def anomalies_page(
 
 
 def anomalies_figure(
-    timestamps: pd.DatetimeIndex,
+    timestamps: pd.Index,
     values: np.ndarray,
     columns: tuple[str, ...],
     flags: np.ndarray,
@@ -169,7 +167,7 @@ def detection_figures(frame: pd.DataFrame, threshold: float, figures: Path) -> N
             scores, threshold, "All scores (no test part)", figures / "test_score_dist.png"
         )
     drawn = frame.iloc[plotted_rows(frame)]
-    timestamps, split = pd.DatetimeIndex(drawn["timestamp"]), drawn["split"].to_numpy()
+    timestamps, split = time_index(drawn["timestamp"]), drawn["split"].to_numpy()
     scores_page(
         timestamps,
         drawn["score"].to_numpy(),

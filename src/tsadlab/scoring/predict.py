@@ -19,7 +19,8 @@ from tsadlab.training.config import TrainerConfig
 
 log = logging.getLogger(__name__)
 
-# Windows predicted per call when scoring (a chunk of 64k windows of 100 rows is 25 MB).
+# Windows predicted per call when scoring (64k windows of 100 rows, one feature: 25 MB of
+# windows and as much of reconstructions); row errors size their chunks by rows instead.
 PREDICT_CHUNK_WINDOWS = 65536
 # Keras' recurrent layers, by class name in a model config.
 RECURRENT_LAYERS = ("LSTM", "GRU", "SimpleRNN")
@@ -74,10 +75,11 @@ def predict_errors(
     return pd.DataFrame(table, copy=False)
 
 
-def _chunk(batch: int) -> int:
-    """Windows per predict call: a multiple of the batch, so batches are the same as in one
-    call over every window (and so are the numbers)."""
-    return max(batch, PREDICT_CHUNK_WINDOWS // batch * batch)
+def _chunk(batch: int, stride: int = 1) -> int:
+    """Windows per predict call: about PREDICT_CHUNK_WINDOWS / stride (for row errors the
+    rows a chunk covers are what is held), as a multiple of the batch, so that batches are
+    the same as in one call over every window (and so are the numbers)."""
+    return max(batch, PREDICT_CHUNK_WINDOWS // stride // batch * batch)
 
 
 def predicted_window_errors(
@@ -107,7 +109,7 @@ def predicted_row_errors(
     scored once no later window covers it, so only a chunk of windows, the reconstructions
     still needed by later rows and their rows' stack are held."""
     batch, w = trainer.predict_batch_size, x.shape[1]
-    chunk = _chunk(batch)
+    chunk = _chunk(batch, stride)  # rows x window x features floats are held per chunk
     errors = np.full(len(values), np.nan)
     kept_index, kept = np.empty(0, dtype=np.int64), x[:0].astype(np.float32)
     done = 0  # rows before this one are scored

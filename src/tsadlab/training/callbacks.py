@@ -9,17 +9,14 @@ from tsadlab.runtime import raise_if_terminated
 
 
 class StopOnTerminate(keras.callbacks.Callback):
-    """Stop a fit or predict within a batch of SIGTERM. The signal handler raises too, but
-    on JAX it usually lands inside numpy's conversion of the step's loss, which swallows it;
-    the flag it sets survives."""
+    """Stop a fit within a batch of SIGTERM. The signal handler raises too, but on JAX it
+    usually lands inside numpy's conversion of the step's loss, which swallows it; the flag
+    it sets survives. (Scoring checks the flag between its chunks.)"""
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         raise_if_terminated()
 
     def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        raise_if_terminated()
-
-    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
         raise_if_terminated()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
