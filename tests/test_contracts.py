@@ -95,7 +95,7 @@ def numbers(value: object) -> list:
 def test_metric_contract(name, case):
     metric = METRICS.get(name)
     labels, flags, scores = edge_cases()[case]
-    value = metric.compute(LabeledRows(labels, flags, scores, window=4))
+    value = metric.compute(LabeledRows(labels, flags, scores, buffer=4))
     for column, number in metric.values(value).items():
         assert number is None or np.isfinite(number), (column, number)
     for column in metric.columns:
@@ -103,9 +103,9 @@ def test_metric_contract(name, case):
     # it reads what it declares: a threshold-free metric not the flags, the others not the
     # scores (so an oracle threshold cannot leak into a threshold-free number)
     if metric.threshold_free:
-        other = LabeledRows(labels, ~flags, scores, window=4)
+        other = LabeledRows(labels, ~flags, scores, buffer=4)
     else:
-        other = LabeledRows(labels, flags, RNG.permutation(scores), window=4)
+        other = LabeledRows(labels, flags, RNG.permutation(scores), buffer=4)
     assert metric.compute(other) == value
     assert isinstance(metric.inflated, bool)
 

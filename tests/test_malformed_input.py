@@ -270,7 +270,7 @@ def test_metrics_refuse_labels_that_are_not_binary(labels, data):
     flags = data.draw(arrays(np.bool_, n))
     scores = data.draw(arrays(np.float64, n, elements=st.floats(-10, 10) | st.just(np.nan)))
     try:
-        report = labeled_report(labels, flags, scores, window=3)
+        report = labeled_report(labels, flags, scores, buffer=3)
     except TsadlabError as exc:
         assert not np.isin(labels, (0, 1)).all()
         one_line(exc)

@@ -18,6 +18,7 @@ from omegaconf.errors import OmegaConfBaseException
 from tsadlab.data.sources import DATA_SOURCES
 from tsadlab.errors import ConfigError
 from tsadlab.metrics import METRICS
+from tsadlab.metrics.config import MetricsConfig
 from tsadlab.models import MODELS
 from tsadlab.plugins import load_plugins
 from tsadlab.runtime import Backend
@@ -43,6 +44,7 @@ class RunConfig:
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     threshold: Any = MISSING  # a ThresholdConfig: the schema of the chosen strategy
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
     name: str = "default"  # the experiment's name: outputs/<name>/
     seed: int = 0
     backend: Backend = Backend.jax

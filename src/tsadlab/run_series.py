@@ -134,7 +134,7 @@ def run_stages(
         detection,
         prepared.labels,
     )
-    labeled = labeled_metrics(frame, data.window)
+    labeled = labeled_metrics(frame, cfg.metrics)
     log.info(
         "threshold %s = %.4g; anomalies: %d test rows in %d test events%s",
         cfg.threshold.name,

@@ -6,6 +6,8 @@ import pandas as pd
 from tsadlab.data.windows import SPLIT_NAMES
 from tsadlab.detection.detect import Detection, evaluated_rows
 from tsadlab.metrics import labeled_report
+from tsadlab.metrics.config import MetricsConfig
+from tsadlab.metrics.vus import dominant_period
 
 
 def time_index(column: pd.Series) -> pd.Index:
@@ -49,16 +51,22 @@ def scores_frame(
     return frame
 
 
-def labeled_metrics(frame: pd.DataFrame, window: int) -> dict | None:
-    """Every registered metric on the evaluated rows (test, or all without a test part)."""
+def labeled_metrics(frame: pd.DataFrame, metrics: MetricsConfig) -> dict | None:
+    """Every registered metric on the evaluated rows (test, or all without a test part).
+    VUS's buffer is `metrics.vus_buffer`, or by default TSB-AD's: the dominant period of the
+    whole series' first value column."""
     if "label" not in frame:
         return None
     rows, which = evaluated_rows(frame["split"].to_numpy())
+    buffer = metrics.vus_buffer
+    if buffer is None:
+        buffer = dominant_period(frame[value_columns(frame)[0]].to_numpy())
     part = frame[rows]
     report = labeled_report(
         part["label"].to_numpy(),
         part["is_anomaly"].to_numpy(),
         part["score"].to_numpy(),
-        window,
+        buffer,
     )
-    return {"rows": which, **report}
+    rule = "fixed" if metrics.vus_buffer is not None else "dominant period (TSB-AD)"
+    return {"rows": which, **report, "vus_buffer_rule": rule}

@@ -128,7 +128,7 @@ def _evaluate_series(
         },
         "events_total": len(detection.events),
     }
-    labeled = labeled_metrics(frame, cfg.data.window)
+    labeled = labeled_metrics(frame, cfg.metrics)
     if labeled:
         result["labeled"] = labeled
     artifacts.write_json(out_dir / "metrics.json", result)

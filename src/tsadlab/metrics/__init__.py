@@ -1,7 +1,7 @@
 """Detection metrics against 0/1 labels: one registry, and the labeled report of a run.
 
 A metric is a function of the evaluated rows (`LabeledRows`: labels, flags, scores and the
-run's window), registered with the numbers it reports as columns of per-series tables:
+VUS buffer), registered with the numbers it reports as columns of per-series tables:
 
     @register_metric("point", Column("f1", "point_f1", "point F1", "max"))
     def point(rows: LabeledRows) -> dict: ...           # {"precision", "recall", "f1"}
@@ -35,7 +35,7 @@ class LabeledRows:
     labels: np.ndarray  # bool
     flags: np.ndarray  # bool
     scores: np.ndarray  # float, NaN where unscored
-    window: int  # the run's window: VUS's largest buffer
+    buffer: int  # VUS's largest buffer (TSB-AD: the series' dominant period)
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,15 @@ def check_labels(labels: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.
     return labels, np.asarray(other)
 
 
-def labeled_report(labels: np.ndarray, flags: np.ndarray, scores: np.ndarray, window: int) -> dict:
+def labeled_report(labels: np.ndarray, flags: np.ndarray, scores: np.ndarray, buffer: int) -> dict:
     """Every registered metric of one series' rows, with what they were computed on."""
     labels, flags = check_labels(labels, flags)
     labels, scores = check_labels(labels, scores)
-    rows = LabeledRows(labels, flags.astype(bool), np.asarray(scores, dtype=np.float64), window)
+    rows = LabeledRows(labels, flags.astype(bool), np.asarray(scores, dtype=np.float64), buffer)
     report = {metric.name: metric.compute(rows) for metric in METRICS}
     return {
         **report,
-        "vus_max_buffer": window,
+        "vus_buffer": buffer,
         "n_labeled_rows": int(labels.sum()),
         "n_labeled_events": len(flag_runs(labels)),
     }
