@@ -3,11 +3,14 @@
 `make setup`; statsmodels for its period rule). Random cases and the edge cases of where
 anomalies lie; each test names the reference function it compares with."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from tsadlab.metrics.points import point_adjust, point_metrics
+from tsadlab.metrics.ranges import event_based_f1, range_f1
 from tsadlab.metrics.ranking import auc_metrics
 from tsadlab.metrics.vus import dominant_period, vus
 
@@ -87,3 +90,32 @@ def test_point_adjustment_equals_the_reference_but_where_a_label_starts_at_row_0
         assert not theirs[0] and ours[0]  # the one difference, where it can arise
         theirs[0] = True
     np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_range_f1_equals_the_reference(seed):
+    """`metric_RF1(label, score, preds=...)`: Tatbul et al.'s range precision and recall."""
+    labels, scores, _ = labeled_case(seed)
+    flags = scores > np.quantile(scores, [0.5, 0.8, 0.95, 1.0][seed % 4])
+    expected = reference.metric_RF1(labels, scores, preds=flags.astype(int))
+    assert range_f1(labels.astype(bool), flags) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_event_based_f1_equals_the_reference_but_at_the_last_row(seed):
+    """`metric_EventF1PA(label, score, preds=...)`: TSB-AD's event list ends a run that
+    reaches the last row one row early (`_get_events`), so a flag on that row alone does not
+    find the run there; here it does."""
+    labels, scores, _ = labeled_case(seed)
+    flags = scores > np.quantile(scores, [0.5, 0.8, 0.95][seed % 3])
+    if seed % 6 == 0:  # a run ending at the last row, found only there
+        labels[-4:], flags[-4:] = 1, [False, False, False, True]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn's warning for a precision without flags
+        expected = reference.metric_EventF1PA(labels, scores, preds=flags.astype(int))
+    ours = event_based_f1(labels.astype(bool), flags)
+    start = len(labels) - np.argmin(labels[::-1])  # the first row of a run reaching the end
+    if labels[-1] and flags[-1] and not flags[start:-1].any():
+        assert ours > expected  # the one difference: here the flag on the last row finds it
+    else:
+        assert ours == pytest.approx(expected, abs=1e-12)
