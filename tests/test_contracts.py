@@ -86,10 +86,6 @@ def edge_cases(n: int = 40) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarra
     }
 
 
-def numbers(value: object) -> list:
-    return list(value.values()) if isinstance(value, dict) else [value]
-
-
 @pytest.mark.parametrize("name", METRICS.names())
 @pytest.mark.parametrize("case", list(edge_cases()))
 def test_metric_contract(name, case):

@@ -18,10 +18,6 @@ RNG = np.random.default_rng(0)
 TRAIN = np.abs(RNG.normal(size=3000))
 
 
-def labels_for(scores: np.ndarray) -> np.ndarray:
-    return (scores > np.quantile(scores, 0.97)).astype(int)
-
-
 def test_static_values_hand_computed():
     scores = np.arange(101, dtype=float)
     assert make_threshold("fixed", value=0.65).fit(scores).threshold_ == 0.65

@@ -61,8 +61,9 @@ def register_configs() -> None:
     for registry in (DATA_SOURCES, MODELS, THRESHOLDS, SCORING_ERRORS, METRICS):
         registry.discover()
     cs = ConfigStore.instance()
-    cs.store(name="base_config", node=RunConfig)
-    cs.store(group="trainer", name="default", node=TrainerConfig)
+    if "base_config.yaml" not in cs.repo:
+        cs.store(name="base_config", node=RunConfig)
+        cs.store(group="trainer", name="default", node=TrainerConfig)
 
 
 def to_run_config(cfg: DictConfig | dict | RunConfig, schema: type = RunConfig) -> Any:
@@ -80,7 +81,7 @@ def to_run_config(cfg: DictConfig | dict | RunConfig, schema: type = RunConfig) 
 def typed_node(settings: dict, schema: type = RunConfig) -> DictConfig:
     """Plain settings (a run's config.yaml, a search trial's) merged into the schemas their
     group keys name: an unknown key or a bad value is one line."""
-    register_configs()
+    load_plugins()  # a plugin's component may be named; the registries find the rest
     node = OmegaConf.structured(schema)
     for group, (registry, key) in GROUPS.items():
         if group in settings:

@@ -20,17 +20,26 @@ ENTRY_POINT_GROUP = "tsadlab.plugins"
 ENVIRONMENT_VARIABLE = "TSADLAB_PLUGINS"
 
 _loaded: dict[str, str] = {}  # plugin -> module name, in the order loaded
+_scanned_entry_points = False  # installed packages do not change while a process runs
 
 
 def load_plugins() -> list[str]:
     """Import every plugin not imported yet; the plugins loaded so far, in order."""
-    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        if entry.value not in _loaded:
-            _import(entry.value, f"entry point {entry.name} ({ENTRY_POINT_GROUP})")
+    global _scanned_entry_points
+    if not _scanned_entry_points:
+        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if entry.value not in _loaded:
+                _import(entry.value, f"entry point {entry.name} ({ENTRY_POINT_GROUP})")
+        _scanned_entry_points = True
     for item in os.environ.get(ENVIRONMENT_VARIABLE, "").split(","):
         item = item.strip()
         if item and item not in _loaded:
             _import(item, ENVIRONMENT_VARIABLE)
+    return list(_loaded)
+
+
+def loaded_plugins() -> list[str]:
+    """The plugins imported so far, in order (nothing is imported)."""
     return list(_loaded)
 
 

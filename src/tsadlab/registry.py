@@ -93,10 +93,6 @@ class Registry(Generic[T]):
         ordered = sorted(enumerate(self._components.values()), key=order)
         return iter([component for _, component in ordered])
 
-    def __contains__(self, name: object) -> bool:
-        self.discover()
-        return name in self._components
-
     def discover(self) -> None:
         """Import every public module of the kind's package once (they register themselves)."""
         if self._discovered:

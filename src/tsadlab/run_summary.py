@@ -13,7 +13,7 @@ from tsadlab.data.windows import Windows
 from tsadlab.detection.detect import Detection
 from tsadlab.metrics import report_columns
 from tsadlab.models import WindowDetector
-from tsadlab.plugins import load_plugins
+from tsadlab.plugins import loaded_plugins
 from tsadlab.runtime import git_commit, package_versions
 from tsadlab.thresholds import threshold_params
 
@@ -120,7 +120,7 @@ def run_metrics(
         "versions": package_versions(),
         "git_commit": git_commit(),
     }
-    plugins = load_plugins()
+    plugins = loaded_plugins()
     if plugins:  # a rerun needs them too
         metrics["plugins"] = plugins
     return metrics

@@ -7,7 +7,7 @@ from tsadlab.data.windows import SPLIT_NAMES
 from tsadlab.detection.detect import Detection, evaluated_rows
 from tsadlab.metrics import labeled_report
 from tsadlab.metrics.config import MetricsConfig
-from tsadlab.metrics.vus import dominant_period
+from tsadlab.metrics.vus import vus_buffer
 
 
 def time_index(column: pd.Series) -> pd.Index:
@@ -58,9 +58,7 @@ def labeled_metrics(frame: pd.DataFrame, metrics: MetricsConfig) -> dict | None:
     if "label" not in frame:
         return None
     rows, which = evaluated_rows(frame["split"].to_numpy())
-    buffer = metrics.vus_buffer
-    if buffer is None:
-        buffer = dominant_period(frame[value_columns(frame)[0]].to_numpy())
+    buffer, rule = vus_buffer(metrics.vus_buffer, frame[value_columns(frame)[0]].to_numpy())
     part = frame[rows]
     report = labeled_report(
         part["label"].to_numpy(),
@@ -68,5 +66,4 @@ def labeled_metrics(frame: pd.DataFrame, metrics: MetricsConfig) -> dict | None:
         part["score"].to_numpy(),
         buffer,
     )
-    rule = "fixed" if metrics.vus_buffer is not None else "dominant period (TSB-AD)"
     return {"rows": which, **report, "vus_buffer_rule": rule}

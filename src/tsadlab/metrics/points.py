@@ -22,7 +22,9 @@ def point_metrics(labels: np.ndarray, flags: np.ndarray) -> dict[str, float]:
 
 
 def point_adjust(labels: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """Flags with every labeled run that holds one flag marked detected in full."""
+    """Flags with every labeled run that holds one flag marked detected in full (Xu et al.,
+    WWW 2018). TSB-AD's `_adjust_predicts` walks back from a hit with `range(i, 0, -1)` and
+    so never marks row 0 of a run starting there; here that row is marked too."""
     labels, flags = check_labels(labels, flags)
     adjusted = flags.astype(bool).copy()
     for first, last in flag_runs(labels):

@@ -18,6 +18,7 @@ import numpy as np
 
 from tsadlab.intervals import flag_runs
 from tsadlab.metrics import Column, LabeledRows, register_metric
+from tsadlab.metrics.points import point_metrics
 
 EXISTENCE_WEIGHT = 0.2  # TSB-AD's alpha for range recall
 EPSILON = 1e-15  # TSB-AD's, in the event-based F1's denominator
@@ -50,7 +51,7 @@ def event_based_f1(labels: np.ndarray, flags: np.ndarray) -> float | None:
     if len(runs) == 0:
         return None
     recall = np.mean([flags[first : last + 1].any() for first, last in runs])
-    precision = (labels & flags).sum() / flags.sum() if flags.any() else 0.0
+    precision = point_metrics(labels, flags)["precision"]
     return float(2 * recall * precision / (recall + precision + EPSILON))
 
 

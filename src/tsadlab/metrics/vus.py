@@ -97,6 +97,14 @@ def _segments_hit(scores: np.ndarray, segments: np.ndarray, thresholds: np.ndarr
     return (len(best) - np.searchsorted(best, thresholds, side="left")) / len(best)
 
 
+def vus_buffer(fixed: int | None, values: np.ndarray) -> tuple[int, str]:
+    """The VUS buffer and how it was chosen: `fixed` (metrics.vus_buffer) when set, else
+    TSB-AD's rule on the series' first value column."""
+    if fixed is not None:
+        return fixed, "fixed"
+    return dominant_period(values), "dominant period (TSB-AD)"
+
+
 def dominant_period(values: np.ndarray) -> int:
     """TSB-AD's VUS buffer for a series (`find_length_rank(data, rank=1)`): the lag of the
     highest local maximum of the autocorrelation beyond lag 3 (of the first 20,000 rows, up

@@ -21,7 +21,7 @@ from tsadlab.data.windows import Windows, make_windows, row_splits
 from tsadlab.detection.detect import detect
 from tsadlab.errors import ConfigError, TsadlabError
 from tsadlab.metrics import METRICS, labeled_report
-from tsadlab.metrics.vus import dominant_period
+from tsadlab.metrics.vus import vus_buffer
 from tsadlab.models import is_keras_model
 from tsadlab.scoring.align import align_errors
 from tsadlab.scoring.predict import predict_errors
@@ -166,9 +166,7 @@ def validation_metrics(
     split = row_splits(n, n, windows)
     detection = detect(cfg.threshold, prepared.timestamps[:n], scores, split)
     val = split == "val"
-    buffer = cfg.metrics.vus_buffer
-    if buffer is None:  # TSB-AD's rule, on the training period's values only
-        buffer = dominant_period(prepared.raw[:n, 0])
+    buffer, _ = vus_buffer(cfg.metrics.vus_buffer, prepared.raw[:n, 0])  # training rows only
     report = labeled_report(prepared.labels[:n][val], detection.flags[val], scores[val], buffer)
     values = {}
     for objective, (metric, column) in detection_objectives().items():
