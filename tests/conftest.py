@@ -56,9 +56,16 @@ def threshold_config(name: str, **params: object):
 
 def train_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """`tsadlab-train <args>` in a new process, as a user runs it."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return command("train", *args, cwd=cwd)
+
+
+def command(
+    name: str, *args: str, cwd: Path | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """`tsadlab-<name> <args>` in a new process, as a user runs it (`env` adds variables)."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "tsadlab.cli.train", *args],
+        [sys.executable, "-m", f"tsadlab.cli.{name}", *args],
         capture_output=True,
         text=True,
         timeout=300,

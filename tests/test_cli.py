@@ -155,7 +155,8 @@ def test_every_kind_of_bad_data_fails_the_run_in_one_line(tmp_path, case):
         ("model.encoder_unit=[4]", "did you mean 'encoder_units'?"),
         (
             "data=nope",
-            "error: unknown choice data=nope; available: csv, nab, sp500, sp500_full, synthetic",
+            "error: unknown choice data=nope; available: csv, csv_folder, nab, nasa, sp500, "
+            "sp500_full, synthetic, synthetic_suite, tsb_ad, ucr, yahoo",
         ),
         ("data.transform=sqrt", "error: invalid value for data.transform: Invalid value 'sqrt'"),
         ("trainer.epochs=many", "Value 'many' of type 'str' could not be converted to Integer"),

@@ -91,8 +91,7 @@ def test_nab_errors(nab_root, tmp_path):
     with pytest.raises(DataError, match="data.series=cat/zzz.csv"):
         load_nab(nab_root, "cat/zzz.csv")
     base = NabDataConfig(root=str(nab_root))
-    with pytest.raises(ConfigError, match="exactly one of"):
-        load_dataset(base)
+    assert load_dataset(base).names == ("cat__a", "cat__b")  # no selection: every series
     assert len(load_dataset(replace(base, category="cat"))) == 2
 
 

@@ -21,6 +21,7 @@ from tsadlab.metrics import METRICS
 from tsadlab.metrics.config import MetricsConfig
 from tsadlab.models import MODELS
 from tsadlab.plugins import load_plugins
+from tsadlab.protocol import Protocol
 from tsadlab.runtime import Backend
 from tsadlab.scoring import SCORING_ERRORS
 from tsadlab.scoring.config import ScoringConfig
@@ -45,6 +46,7 @@ class RunConfig:
     threshold: Any = MISSING  # a ThresholdConfig: the schema of the chosen strategy
     scoring: ScoringConfig = field(default_factory=ScoringConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    protocol: Protocol = Protocol.split  # which rows are fitted and which scored
     name: str = "default"  # the experiment's name: outputs/<name>/
     seed: int = 0
     backend: Backend = Backend.jax

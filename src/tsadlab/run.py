@@ -28,8 +28,9 @@ from tsadlab.thresholds import is_oracle
 log = logging.getLogger(__name__)
 
 
-def run(cfg: RunConfig | DictConfig | dict, run_dir: Path) -> RunResult:
-    """Run the whole job into `run_dir`; on any error the directory is marked failed."""
+def run(cfg: RunConfig | DictConfig | dict, run_dir: Path, only: str | None = None) -> RunResult:
+    """Run the whole job into `run_dir` (with `only`, just that series of the dataset: a
+    benchmark's job); on any error the directory is marked failed."""
     run_dir = artifacts.start_run_dir(Path(run_dir))
     try:
         cfg = to_run_config(cfg)
@@ -42,6 +43,8 @@ def run(cfg: RunConfig | DictConfig | dict, run_dir: Path) -> RunResult:
         timer = StageTimer()
         with timer("load"):
             dataset = load_dataset(cfg.data)
+            if only is not None:
+                dataset = dataset.only(only)
             first = dataset.load(dataset.names[0]) if len(dataset) == 1 else None
         if first is not None:
             result = run_series(cfg, first, run_dir, timer)

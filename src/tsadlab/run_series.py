@@ -23,6 +23,7 @@ from tsadlab.detection.frame import labeled_metrics, scores_frame, value_names
 from tsadlab.errors import TrainingError
 from tsadlab.figures import run as figures
 from tsadlab.models import WindowDetector, is_keras_model
+from tsadlab.protocol import fitted_data
 from tsadlab.run_summary import detector_record, run_metrics
 from tsadlab.runtime import raise_if_terminated
 from tsadlab.scoring.align import align_errors
@@ -88,7 +89,7 @@ def run_stages(
 ) -> RunResult:
     """The stages of `run_series`, top to bottom."""
     start = time.perf_counter()
-    data = cfg.data
+    data = fitted_data(cfg.data, cfg.protocol)
     log.info(
         "loaded %s: %d rows, %s .. %s",
         series.name,
@@ -124,7 +125,9 @@ def run_stages(
         del errors
     split = row_splits(len(scores), prepared.n_train, windows)
     with timer("threshold"):
-        detection = detect(cfg.threshold, prepared.timestamps, scores, split, prepared.labels)
+        detection = detect(
+            cfg.threshold, prepared.timestamps, scores, split, prepared.labels, cfg.protocol
+        )
     frame = scores_frame(
         prepared.timestamps,
         prepared.raw,
@@ -134,7 +137,7 @@ def run_stages(
         detection,
         prepared.labels,
     )
-    labeled = labeled_metrics(frame, cfg.metrics)
+    labeled = labeled_metrics(frame, cfg.metrics, cfg.protocol)
     log.info(
         "threshold %s = %.4g; anomalies: %d test rows in %d test events%s",
         cfg.threshold.name,

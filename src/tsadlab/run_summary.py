@@ -89,6 +89,7 @@ def run_metrics(
     metrics = {
         "experiment": cfg.name,
         "seed": cfg.seed,
+        "protocol": cfg.protocol.value,  # which rows were fitted and which scored
         "backend": cfg.backend.value,  # what a Keras model ran on (detectors use none)
         "data": data,
         "sizes": {

@@ -18,6 +18,7 @@ from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigAttributeError, ValidationError
 
+from tsadlab.bench.config import BenchRunConfig, register_bench_configs
 from tsadlab.config import RunConfig, register_configs, to_run_config
 from tsadlab.errors import TsadlabError
 from tsadlab.evaluation.config import EvaluateConfig, register_evaluate_configs
@@ -30,7 +31,12 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / "conf"
 # configs name it in hydra.searchpath.
 USER_CONFIG_ENV = "TSADLAB_CONFIG_DIR"
 # The schema each entry point's primary config is checked against.
-SCHEMAS = {"config": RunConfig, "tune": TuneConfig, "evaluate": EvaluateConfig}
+SCHEMAS = {
+    "config": RunConfig,
+    "tune": TuneConfig,
+    "evaluate": EvaluateConfig,
+    "bench": BenchRunConfig,
+}
 
 # Hydra warns about a search-path folder that does not exist; a user without configs of their
 # own has none, and that is fine.
@@ -49,6 +55,7 @@ def register_all() -> None:
     register_configs()
     register_tune_configs()
     register_evaluate_configs()
+    register_bench_configs()
 
 
 def compose_config(overrides: list[str] | None = None, config_name: str = "config") -> DictConfig:

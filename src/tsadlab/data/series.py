@@ -1,7 +1,7 @@
 """The loaded time series every data source returns, and the dataset of several."""
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -41,11 +41,14 @@ class Series:
 @dataclass(frozen=True)
 class Dataset:
     """The series a data config names, loaded one at a time (a collection of hundreds need
-    not be held in memory at once); `load(name).name == name`."""
+    not be held in memory at once); `load(name).name == name`. `files` names the file each
+    series comes from, relative to the archive's root, where the source reads an archive
+    (benchmark tables are keyed by it)."""
 
     name: str
     names: tuple[str, ...]
     load: Callable[[str], Series]
+    files: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, series: Series) -> "Dataset":
@@ -58,3 +61,12 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    def only(self, name: str) -> "Dataset":
+        """The dataset of its one series `name`."""
+        if name not in self.names:
+            shown = ", ".join(self.names[:3])
+            raise DataError(
+                f"series {name} is not in dataset {self.name} ({len(self)} series, e.g. {shown})"
+            )
+        return replace(self, names=(name,))

@@ -11,6 +11,7 @@ import pandas as pd
 
 from tsadlab.errors import ConfigError
 from tsadlab.intervals import flag_runs
+from tsadlab.protocol import Protocol, scored_rows
 from tsadlab.thresholds import FitOn, ThresholdConfig, ThresholdStrategy, make_threshold
 
 EVENT_COLUMNS = ["start", "end", "n_points", "peak_time", "peak_score", "split"]
@@ -59,18 +60,19 @@ def detect(
     scores: np.ndarray,
     split: np.ndarray,
     labels: np.ndarray | None = None,
+    protocol: Protocol = Protocol.split,
 ) -> Detection:
     """Fit the configured strategy and flag rows.
 
     Ordinary strategies are fitted on training-period scores (`fit_on: train`) or validation
     scores (`fit_on: val`), never on test scores. The oracle is fitted on the labels of the
-    rows it is evaluated on (the test part, or every row when there is none).
+    rows the protocol scores.
     """
     strategy = make_threshold(threshold)
     if strategy.oracle:
         if labels is None:
             raise ConfigError(f"threshold={threshold.name} is an oracle and needs labels")
-        rows, fitted_on = evaluated_rows(split)
+        rows, fitted_on = scored_rows(split, protocol)
         strategy.fit(scores[rows], labels[rows])
     else:
         fitted_on = threshold.fit_on.value
@@ -88,9 +90,3 @@ def detect(
         events_table(timestamps, flags, scores, split),
         fitted_on,
     )
-
-
-def evaluated_rows(split: np.ndarray) -> tuple[np.ndarray, str]:
-    """The rows labeled metrics are computed on: the test part, or all rows without one."""
-    test = split == "test"
-    return (test, "test") if test.any() else (np.ones(len(split), dtype=bool), "all")

@@ -4,10 +4,11 @@ import numpy as np
 import pandas as pd
 
 from tsadlab.data.windows import SPLIT_NAMES
-from tsadlab.detection.detect import Detection, evaluated_rows
+from tsadlab.detection.detect import Detection
 from tsadlab.metrics import labeled_report
 from tsadlab.metrics.config import MetricsConfig
 from tsadlab.metrics.vus import vus_buffer
+from tsadlab.protocol import Protocol, scored_rows
 
 
 def time_index(column: pd.Series) -> pd.Index:
@@ -51,13 +52,15 @@ def scores_frame(
     return frame
 
 
-def labeled_metrics(frame: pd.DataFrame, metrics: MetricsConfig) -> dict | None:
-    """Every registered metric on the evaluated rows (test, or all without a test part).
+def labeled_metrics(
+    frame: pd.DataFrame, metrics: MetricsConfig, protocol: Protocol = Protocol.split
+) -> dict | None:
+    """Every registered metric on the rows the protocol scores (`protocol.scored_rows`).
     VUS's buffer is `metrics.vus_buffer`, or by default TSB-AD's: the dominant period of the
     whole series' first value column."""
     if "label" not in frame:
         return None
-    rows, which = evaluated_rows(frame["split"].to_numpy())
+    rows, which = scored_rows(frame["split"].to_numpy(), protocol)
     buffer, rule = vus_buffer(metrics.vus_buffer, frame[value_columns(frame)[0]].to_numpy())
     part = frame[rows]
     report = labeled_report(
@@ -66,4 +69,4 @@ def labeled_metrics(frame: pd.DataFrame, metrics: MetricsConfig) -> dict | None:
         part["score"].to_numpy(),
         buffer,
     )
-    return {"rows": which, **report, "vus_buffer_rule": rule}
+    return {"protocol": protocol.value, "rows": which, **report, "vus_buffer_rule": rule}

@@ -99,7 +99,7 @@ def _evaluate_series(
     split = rows["split"].to_numpy()
     labels = rows["label"].to_numpy() if "label" in rows else None
     timestamps = time_index(rows["timestamp"])
-    detection = detect(threshold, timestamps, scores, split, labels)
+    detection = detect(threshold, timestamps, scores, split, labels, cfg.protocol)
     names = value_columns(rows)
     frame = scores_frame(
         timestamps, rows[names].to_numpy(), names, split, scores, detection, labels
@@ -128,7 +128,7 @@ def _evaluate_series(
         },
         "events_total": len(detection.events),
     }
-    labeled = labeled_metrics(frame, cfg.metrics)
+    labeled = labeled_metrics(frame, cfg.metrics, cfg.protocol)
     if labeled:
         result["labeled"] = labeled
     artifacts.write_json(out_dir / "metrics.json", result)

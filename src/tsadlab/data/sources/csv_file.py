@@ -11,7 +11,7 @@ from omegaconf import MISSING
 
 from tsadlab.data.config import FileDataConfig
 from tsadlab.data.csv_series import load_csv
-from tsadlab.data.series import Dataset
+from tsadlab.data.series import Dataset, Series
 from tsadlab.data.sources import SourceExamples, register_source
 
 
@@ -40,11 +40,11 @@ def csv_examples(folder: Path) -> SourceExamples:
     )
 
 
-@register_source(CsvDataConfig, examples=csv_examples)
-def load_csv_file(data: CsvDataConfig) -> Dataset:
-    """The one series in `data.path`."""
-    series = load_csv(
-        data.path,
+def load_csv_columns(path: str | Path, data: CsvDataConfig, name: str) -> Series:
+    """One CSV file read with the column and repair keys of `data` (a `data=csv` config or
+    any schema with the same keys, such as `data=csv_folder`'s)."""
+    return load_csv(
+        path,
         time_column=data.time_column,
         value_columns=list(data.value_columns),
         label_column=data.label_column,
@@ -53,6 +53,11 @@ def load_csv_file(data: CsvDataConfig) -> Dataset:
         missing=data.missing,
         duplicates=data.duplicates,
         order=data.order,
-        name=data.name,
+        name=name,
     )
-    return Dataset.of(series)
+
+
+@register_source(CsvDataConfig, examples=csv_examples)
+def load_csv_file(data: CsvDataConfig) -> Dataset:
+    """The one series in `data.path`."""
+    return Dataset.of(load_csv_columns(data.path, data, data.name))

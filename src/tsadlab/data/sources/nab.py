@@ -5,8 +5,15 @@ timestamps in labels/combined_windows.json) become 0/1 labels on the rows they c
 included. A file whose rows are out of order or repeat a timestamp (the full release has
 one) is sorted stably and its duplicates averaged, as `data.order` and `data.duplicates` say.
 
+Which series a run takes: one (`data.series`), a list (`data.file_list`, a file of
+'<category>/<file>.csv' names, one per line), one category (`data.category`), or, with none
+of these, every labeled series of every category present. A series named in the label file
+whose file is absent (a copy without realKnownCause) is skipped with a log line when a
+category or the whole corpus is taken, and is an error when named.
+
     tsadlab-train data=nab data.root=/path/to/nab data.series=realTweets/Twitter_volume_AAPL.csv
     tsadlab-train data=nab data.root=/path/to/nab data.category=realTweets   # every series
+    tsadlab-train data=nab data.root=/path/to/nab                            # the whole corpus
 """
 
 import json
@@ -16,27 +23,31 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from omegaconf import MISSING
 
-from tsadlab.data.config import DuplicatePolicy, FileDataConfig, OrderPolicy, Scaler
+from tsadlab.data.collection import (
+    CollectionDataConfig,
+    collection_dataset,
+    read_file_list,
+    refuse_category_with_selection,
+)
+from tsadlab.data.config import DuplicatePolicy, OrderPolicy, Scaler
 from tsadlab.data.csv_series import load_csv
 from tsadlab.data.series import Dataset, Series
 from tsadlab.data.sources import SourceExamples, register_source
-from tsadlab.errors import ConfigError, DataError
+from tsadlab.errors import DataError
 
 WINDOWS_FILE = Path("labels") / "combined_windows.json"
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class NabDataConfig(FileDataConfig):
-    """One NAB series (`series`) or every series of a category (`category`)."""
+class NabDataConfig(CollectionDataConfig):
+    """The Numenta Anomaly Benchmark: one series (`series`), a list (`file_list`), a category
+    (`category`), or every labeled series present."""
 
     source: str = "nab"
     name: str = "nab"
-    root: str = MISSING
     category: str | None = None
-    series: str | None = None
     scaler: Scaler = Scaler.minmax
     window: int = 100
     duplicates: DuplicatePolicy = DuplicatePolicy.mean
@@ -71,12 +82,22 @@ def nab_series_names(root: str | Path, category: str) -> list[str]:
             f"Received: data.category={category} (categories in {root}/data: "
             f"{', '.join(nab_categories(root))})"
         )
-    labeled = sorted(k for k in windows if k.split("/")[0] == category)
+    return _present(root, [k for k in windows if k.split("/")[0] == category], category)
+
+
+def nab_all_series(root: str | Path, log_skipped: bool = True) -> list[str]:
+    """'<category>/<file>.csv' of every labeled series whose file is present (so of every
+    category present)."""
+    return _present(root, list(nab_windows(root)), "all categories" if log_skipped else None)
+
+
+def _present(root: str | Path, labeled: list[str], what: str | None) -> list[str]:
+    labeled = sorted(labeled)
     present = [k for k in labeled if (Path(root) / "data" / k).is_file()]
-    if len(present) < len(labeled):
+    if what and len(present) < len(labeled):
         log.info(
             "NAB %s: %d labeled series have no file here and are skipped",
-            category,
+            what,
             len(labeled) - len(present),
         )
     return present
@@ -124,22 +145,47 @@ def nab_examples(folder: Path) -> SourceExamples:
 
 @register_source(NabDataConfig, examples=nab_examples)
 def load_nab_dataset(data: NabDataConfig) -> Dataset:
-    """The one series `data.series`, or every labeled series of `data.category` whose file is
+    """The one series `data.series`, the series of `data.file_list`, every labeled series of
+    `data.category` whose file is present, or with none of these every labeled series
     present."""
-    if bool(data.series) == bool(data.category):
-        raise ConfigError(
-            "data=nab needs exactly one of data.series=<category>/<file>.csv or "
-            f"data.category=<category> (received series={data.series}, "
-            f"category={data.category})"
-        )
-    names = [data.series] if data.series else nab_series_names(data.root, data.category)
-    if not names:
+    refuse_category_with_selection(data, data.category)
+    selected = bool(data.category or data.series or data.file_list)
+    available = nab_all_series(data.root, log_skipped=not selected)
+    listed = None
+    if data.category:
+        listed = nab_series_names(data.root, data.category)
+        if not listed:
+            raise DataError(
+                f"NAB category {data.category} in {data.root} has no labeled series whose file "
+                f"is present (expected files under {Path(data.root) / 'data' / data.category})"
+            )
+    elif data.series or data.file_list:
+        named = [data.series] if data.series else read_file_list(data.file_list)
+        present = set(available)
+        absent = [name for name in named if name not in present]
+        if absent:
+            where = (
+                f"data.series={data.series}"
+                if data.series
+                else f"data.file_list={data.file_list} names {absent[0]}"
+            )
+            raise DataError(
+                f"Received: {where} (no labeled series of that name has a file under "
+                f"{Path(data.root) / 'data'}; expected '<category>/<file>.csv', e.g. "
+                "realTweets/Twitter_volume_AAPL.csv)"
+            )
+    if not available:
         raise DataError(
-            f"NAB category {data.category} in {data.root} has no labeled series whose file is "
-            f"present (expected files under {Path(data.root) / 'data' / str(data.category)})"
+            f"NAB root {data.root} has no labeled series whose file is present (expected "
+            f"files data/<category>/<file>.csv named in {WINDOWS_FILE})"
         )
-    files = {series_name(name): name for name in names}
-    return Dataset(data.name, tuple(files), lambda name: load_nab(data.root, files[name], data))
+    return collection_dataset(
+        data,
+        available,
+        lambda name: load_nab(data.root, name, data),
+        listed=listed,
+        run_name=series_name,
+    )
 
 
 def series_name(series: str) -> str:

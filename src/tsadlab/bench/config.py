@@ -1,0 +1,79 @@
+"""The `bench` config of `tsadlab-bench`: which methods run, with which seeds, ranked by which
+metric, placed against which published table. The data (a collection and its file list)
+and the protocol are the run config's own keys, set by the benchmark's file
+(`conf/benchmark/<name>.yaml`)."""
+
+from dataclasses import dataclass, field
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
+
+from tsadlab.artifacts import SAFE_NAME
+from tsadlab.config import RunConfig
+from tsadlab.errors import ConfigError
+from tsadlab.metrics import METRICS
+
+
+def ranked_columns() -> dict[str, str]:
+    """Per-series metric columns a leaderboard can rank by -> their direction."""
+    return {
+        column.column: column.direction
+        for metric in METRICS
+        for column in metric.columns
+        if column.direction is not None
+    }
+
+
+@dataclass
+class BenchConfig:
+    """A benchmark: methods (a name -> overrides of the run config), seeds, the ranked
+    metric and, optionally, a published per-series table (TSB-AD's layout) to place the
+    methods in."""
+
+    name: str = MISSING  # outputs/bench/<name>/
+    methods: dict[str, list[str]] = MISSING  # e.g. {iforest: [model=isolation_forest]}
+    seeds: list[int] = field(default_factory=lambda: [0])
+    metric: str = "vus_pr"  # a per-series column of metrics.json's labeled block
+    published: str | None = None  # file,<method>,... (TSB-AD's mergedTable CSVs)
+    # set by the benchmark for each of its jobs, never by hand
+    method: str | None = None
+    series: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.methods:
+            raise ConfigError("Received: bench.methods={} (name at least one method)")
+        for method, overrides in self.methods.items():
+            if not SAFE_NAME.fullmatch(method):
+                raise ConfigError(
+                    f"Received: bench.methods.{method} (a method's name becomes a folder: "
+                    "letters, digits and _.+=- only)"
+                )
+            if any("=" not in str(o) for o in overrides):
+                raise ConfigError(
+                    f"Received: bench.methods.{method}={list(overrides)} (each entry is an "
+                    "override of the run config, e.g. model=lstm_ae or trainer.epochs=5)"
+                )
+        if not self.seeds or len(set(self.seeds)) < len(self.seeds):
+            raise ConfigError(f"Received: bench.seeds={list(self.seeds)} (distinct seeds)")
+        columns = ranked_columns()
+        if self.metric not in columns:
+            raise ConfigError(
+                f"Received: bench.metric={self.metric} (one of {', '.join(sorted(columns))})"
+            )
+        if self.method is not None and self.method not in self.methods:
+            raise ConfigError(
+                f"Received: bench.method={self.method} (one of {', '.join(self.methods)})"
+            )
+
+
+@dataclass
+class BenchRunConfig(RunConfig):
+    """The run config of every job, plus the benchmark that made it."""
+
+    bench: BenchConfig = MISSING
+
+
+def register_bench_configs() -> None:
+    """Store the benchmark schemas in Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="base_bench", node=BenchRunConfig)

@@ -1,0 +1,129 @@
+"""The Hydra sweeper behind `tsadlab-bench`: it expands a benchmark into its jobs and hands
+the ones not finished yet to whichever Hydra launcher is configured (one after another,
+joblib, submitit on SLURM), then writes the result tables.
+
+Hydra's own sweeper takes its jobs from the command line; a benchmark's come from its
+config and the archive (the series are only known once `data.root` is read), hence this
+class. Any launcher works unchanged: each job is an ordinary Hydra job whose overrides
+are the method's, the command line's, and its method, series, seed and folder.
+"""
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.core.plugins import Plugins
+from hydra.plugins.launcher import Launcher
+from hydra.plugins.sweeper import Sweeper
+from hydra.types import HydraContext, TaskFunction
+from hydra.utils import to_absolute_path
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from tsadlab.bench.config import BenchConfig
+from tsadlab.bench.plan import job_overrides, job_state, make_jobs, write_plan
+from tsadlab.bench.results import write_results
+from tsadlab.config import to_run_config
+from tsadlab.data.sources import load_dataset
+from tsadlab.errors import ConfigError, TsadlabError
+
+log = logging.getLogger(__name__)
+
+
+class BenchSweeper(Sweeper):
+    """Runs every unfinished (method, series, seed) of the benchmark through the launcher.
+
+    `max_batch_size` hands the launcher that many jobs at a time (null: all at once); a
+    SLURM array of thousands of tasks may want smaller ones."""
+
+    def __init__(self, max_batch_size: int | None = None, params: Any = None) -> None:
+        self.max_batch_size = max_batch_size
+        self.config: DictConfig | None = None
+        self.launcher: Launcher | None = None
+        self.hydra_context: HydraContext | None = None
+
+    def setup(
+        self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig
+    ) -> None:
+        self.hydra_context, self.config = hydra_context, config
+        self.launcher = Plugins.instance().instantiate_launcher(
+            hydra_context=hydra_context, task_function=task_function, config=config
+        )
+
+    def sweep(self, arguments: list[str]) -> Any:
+        assert self.config is not None and self.launcher is not None
+        bench_dir = Path(str(self.config.hydra.sweep.dir))
+        try:  # a benchmark that cannot start says why in one line, before any job runs
+            bench, jobs, pending = self.plan(arguments, bench_dir)
+        except (TsadlabError, OSError) as exc:
+            sys.exit(f"error: {exc}")
+        batch_size = self.max_batch_size or max(len(pending), 1)
+        returns = []
+        for start in range(0, len(pending), batch_size):
+            batch = [
+                job_overrides(job, list(bench.methods[job.method]), arguments)
+                for job in pending[start : start + batch_size]
+            ]
+            # a failed job's folder says why; its return value is not read (that re-raises)
+            returns.append(self.launcher.launch(batch, initial_job_idx=start))
+        try:
+            write_results(bench_dir, jobs, bench)
+        except (TsadlabError, OSError) as exc:
+            sys.exit(f"error: {exc}")
+        return returns
+
+    def plan(self, arguments: list[str], bench_dir: Path) -> tuple[BenchConfig, list, list]:
+        """The benchmark's keys, all its jobs and those not finished; plan.json written."""
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        for override in parser.parse_overrides(arguments):
+            if override.is_sweep_override():
+                raise ConfigError(
+                    f"Received: {override.input_line} (a benchmark's jobs come from "
+                    "bench.methods and bench.seeds; give one value per key)"
+                )
+        bench, run_cfg = split_config(self.config)
+        dataset = load_dataset(run_cfg.data)
+        jobs = make_jobs(list(bench.methods), list(dataset.names), dataset.files, bench.seeds)
+        pending = [job for job in jobs if job_state(bench_dir, job) != "finished"]
+        # one job of each method composed first: a bad override fails here, not in every job
+        for job in {job.method: job for job in reversed(pending)}.values():
+            try:
+                self.validate_batch_is_legal(
+                    [job_overrides(job, list(bench.methods[job.method]), arguments)]
+                )
+            except Exception as exc:  # Hydra's composition errors: one line, the method named
+                reason = str(exc).strip().splitlines()[0]
+                raise ConfigError(
+                    f"Received: bench.methods.{job.method}={list(bench.methods[job.method])} "
+                    f"({reason})"
+                ) from None
+        write_plan(bench_dir, jobs, pending)
+        OmegaConf.save(self.config, bench_dir / "multirun.yaml")
+        log.info(
+            "benchmark %s: %d jobs (%d methods x %d series x %d seeds, protocol %s); "
+            "%d finished earlier, %d to run in %s",
+            bench.name,
+            len(jobs),
+            len(bench.methods),
+            len(dataset),
+            len(bench.seeds),
+            run_cfg.protocol.value,
+            len(jobs) - len(pending),
+            len(pending),
+            bench_dir,
+        )
+        return bench, jobs, pending
+
+
+def split_config(config: DictConfig) -> tuple[BenchConfig, Any]:
+    """The benchmark's own keys, and the run config its jobs share (typed, checked)."""
+    cfg = OmegaConf.create(OmegaConf.to_container(config, resolve=False))
+    with open_dict(cfg):
+        del cfg["hydra"]
+        bench = cfg.pop("bench")
+    for key in ("path", "root"):
+        if cfg.data.get(key):
+            cfg.data[key] = to_absolute_path(cfg.data[key])
+    bench = BenchConfig(**OmegaConf.to_container(bench, resolve=True))
+    return bench, to_run_config(OmegaConf.to_container(cfg, resolve=True))

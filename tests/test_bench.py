@@ -1,0 +1,209 @@
+"""`tsadlab-bench` as a user runs it, on a folder in TSB-AD's layout whose file names are in
+TSB-AD's published table; and the evaluation protocols it records."""
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import command
+
+from tsadlab import artifacts
+from tsadlab.data.sources.tsb_ad import published_tables
+from tsadlab.protocol import Protocol, fitted_data, scored_rows
+from tsadlab.run import run
+
+UNI_TABLE = published_tables()["TSB-AD-U"]  # TSB-AD's own, shipped with tsadlab
+# three short series of the published table: (name, rows, first anomaly, labeled rows)
+FILES = (
+    ("010_NAB_id_10_WebService_tr_500_1st_271.csv", 1000, 271, 148),
+    ("014_NAB_id_14_WebService_tr_500_1st_1045.csv", 1537, 1045, 152),
+    ("009_NAB_id_9_Traffic_tr_500_1st_438.csv", 2161, 438, 216),
+)
+
+BENCHMARK = """# @package _global_
+defaults:
+  - override /data: tsb_ad
+  - override /threshold: mean_std
+protocol: tsb_ad
+data:
+  window: 20
+  scaler: standard
+bench:
+  name: tiny
+  seeds: [0, 1]
+  published: TSB-AD-U
+  methods:
+    random_score: [model=random_score]
+    rolling_zscore: [model=rolling_zscore]
+    # more rows than the shortest file has: that one job fails, the others go on
+    cut_zscore: [model=rolling_zscore, data.rows=1100]
+"""
+
+
+def tsb_ad_folder(root: Path) -> Path:
+    """The three files in TSB-AD's layout (Data, Label): a noisy seasonal signal whose
+    labeled rows carry a level shift, so a detector has something to find."""
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for name, rows, first, labeled in FILES:
+        t = np.arange(rows)
+        values = np.sin(2 * np.pi * t / 50) + 0.1 * rng.standard_normal(rows)
+        label = np.zeros(rows, dtype=int)
+        label[first : first + labeled] = 1
+        values[label == 1] += 3.0
+        pd.DataFrame({"Data": values, "Label": label}).to_csv(root / name, index=False)
+    return root
+
+
+def bench_cli(*args: str, config_dir: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """`tsadlab-bench <args>` with the user's own configs in config_dir."""
+    return command("bench", *args, cwd=cwd, env={"TSADLAB_CONFIG_DIR": str(config_dir)})
+
+
+@pytest.fixture
+def tiny_bench(tmp_path):
+    """A user's benchmark config and archive: (args, config dir, bench folder)."""
+    conf = tmp_path / "conf" / "benchmark"
+    conf.mkdir(parents=True)
+    (conf / "tiny.yaml").write_text(BENCHMARK)
+    root = tsb_ad_folder(tmp_path / "TSB-AD-U")
+    out = tmp_path / "bench"
+    args = ["benchmark=tiny", f"data.root={root}", f"hydra.sweep.dir={out}"]
+    return args, tmp_path / "conf", out
+
+
+def test_bench_runs_every_job_writes_the_tables_places_the_methods_and_resumes(tiny_bench):
+    args, conf, out = tiny_bench
+    done = bench_cli(*args, config_dir=conf, cwd=out.parent)
+    assert done.returncode == 0, done.stderr
+    log = done.stdout + done.stderr
+    assert "18 jobs (3 methods x 3 series x 2 seeds, protocol tsb_ad)" in log
+    assert "[18/18]" in log and "ETA" in log
+    jobs = pd.read_csv(out / "jobs.csv")
+    assert len(jobs) == 18
+    failed = jobs[jobs["status"] != "finished"]
+    # only the 1000-row file fails to give 1100 rows, once per seed, and says why
+    assert set(failed["method"]) == {"cut_zscore"} and len(failed) == 2
+    assert set(failed["file"]) == {FILES[0][0]}
+    assert failed["error"].str.contains("data.rows=1100").all()
+    # the long table: every finished job's every metric, with its protocol and rows
+    long = pd.read_csv(out / "results_long.csv")
+    assert set(long["protocol"]) == {"tsb_ad"} and set(long["rows"]) == {"all"}
+    per_job = long.groupby(["method", "file", "seed"]).size()
+    assert len(per_job) == 16 and per_job.nunique() == 1
+    assert {"vus_pr", "vus_roc", "affiliation_f1", "range_f1"} <= set(long["metric"])
+    # the wide table in TSB-AD's layout, the mean over seeds
+    wide = pd.read_csv(out / "results_wide.csv")
+    assert list(wide.columns) == ["file", "random_score", "rolling_zscore", "cut_zscore"]
+    chosen = long[(long["metric"] == "vus_pr") & (long["method"] == "rolling_zscore")]
+    expected = chosen.groupby("file")["value"].mean()
+    assert np.allclose(wide.set_index("file")["rolling_zscore"].loc[expected.index], expected)
+    # the placement among the 32 published methods, on the 2 files every method has
+    board = pd.read_csv(out / "placement" / "leaderboard.csv")
+    assert len(board) == 32 + 3
+    assert list(board["place"]) == list(range(1, 36))
+    assert board["mean_vus_pr"].is_monotonic_decreasing
+    assert set(board.loc[board["source"] == "tsadlab", "method"]) == {
+        "random_score (tsadlab)",
+        "rolling_zscore (tsadlab)",
+        "cut_zscore (tsadlab)",
+    }
+    published = pd.read_csv(UNI_TABLE).set_index("file")
+    shared = [name for name, *_ in FILES[1:]]
+    sub_pca = board.set_index("method").loc["Sub-PCA", "mean_vus_pr"]
+    assert sub_pca == pytest.approx(published.loc[shared, "Sub-PCA"].mean())
+    for name in ("cd_diagram.png", "pairs.csv", "ranks.csv", "comparison.md"):
+        assert (out / "placement" / name).stat().st_size > 0
+
+    # the same command again: finished jobs are skipped, the failed ones run again
+    finished = artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"]
+    again = bench_cli(*args, config_dir=conf, cwd=out.parent)
+    assert again.returncode == 0, again.stderr
+    assert "16 finished earlier, 2 to run" in again.stdout + again.stderr
+    assert artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"] == finished
+    assert len(pd.read_csv(out / "jobs.csv")) == 18
+
+
+def test_bench_input_errors_are_one_line(tiny_bench, tmp_path):
+    args, conf, out = tiny_bench
+    for extra, message in (
+        (["seed=0,1"], "a benchmark's jobs come from bench.methods and bench.seeds"),
+        (["bench.metric=nope"], "Received: bench.metric=nope (one of"),
+        (["+bench.methods.bad=[nonsense]"], "each entry is an override of the run config"),
+        (["+bench.methods.bad=['model=nope']"], "Received: bench.methods.bad=['model=nope']"),
+        ([f"data.root={tmp_path / 'nowhere'}"], "nowhere"),
+    ):
+        done = bench_cli(*args, *extra, config_dir=conf, cwd=tmp_path)
+        assert done.returncode != 0
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and message in errors[0], done.stderr[-2000:]
+    missing = bench_cli(config_dir=conf, cwd=tmp_path)
+    assert missing.returncode != 0 and "name a benchmark" in missing.stderr
+    assert not (out / "jobs.csv").exists()
+
+
+@pytest.mark.slow
+def test_bench_through_submitit_local_as_a_stand_in_for_slurm(tiny_bench):
+    args, conf, out = tiny_bench
+    done = bench_cli(
+        *args,
+        "hydra/launcher=submitit_local",
+        "bench.seeds=[0]",
+        "bench.published=null",
+        config_dir=conf,
+        cwd=out.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    jobs = pd.read_csv(out / "jobs.csv")
+    assert len(jobs) == 9 and (jobs["status"] == "finished").sum() == 8
+    pids = {artifacts.read_status(out / d)["pid"] for d in jobs["run_dir"]}
+    assert os.getpid() not in pids  # each job ran in a process of submitit's
+
+
+def test_protocols_choose_the_fitted_and_scored_rows():
+    split = np.array(["train"] * 3 + ["val"] + ["test"] * 4)
+    rows, which = scored_rows(split, Protocol.split)
+    assert which == "test" and rows.tolist() == [False] * 4 + [True] * 4
+    for protocol in (Protocol.tsb_ad, Protocol.orion):
+        rows, which = scored_rows(split, protocol)
+        assert which == "all" and rows.all()
+    no_test = np.array(["train"] * 4)
+    assert scored_rows(no_test, Protocol.split)[1] == "all"
+
+
+@pytest.mark.parametrize(
+    ("protocol", "train_rows", "scored"),
+    [("split", 500, "test"), ("tsb_ad", 500, "all"), ("orion", 1000, "all")],
+)
+def test_a_run_records_its_protocol_and_fits_and_scores_its_rows(
+    tmp_path, protocol, train_rows, scored
+):
+    root = tsb_ad_folder(tmp_path / "TSB-AD-U")
+    cfg = {
+        "data": {"source": "tsb_ad", "root": str(root), "series": FILES[0][0], "window": 20},
+        "model": {"name": "rolling_zscore"},
+        "threshold": {"name": "mean_std"},
+        "protocol": protocol,
+    }
+    metrics = run(cfg, tmp_path / "run").metrics
+    assert metrics["protocol"] == protocol
+    assert metrics["sizes"]["rows_train_period"] == train_rows
+    assert metrics["labeled"]["protocol"] == protocol
+    assert metrics["labeled"]["rows"] == scored
+    saved = (tmp_path / "run" / "config.yaml").read_text()
+    assert f"protocol: {protocol}" in saved
+    written = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert written["labeled"]["rows"] == scored
+
+
+def test_orion_protocol_fits_every_row_even_where_the_source_splits():
+    from tsadlab.data.sources.tsb_ad import TsbAdDataConfig
+
+    data = TsbAdDataConfig(root="x", series="y")
+    fitted = fitted_data(data, Protocol.orion)
+    assert fitted.train_fraction == 1.0 and not fitted.source_split
+    assert fitted_data(data, Protocol.tsb_ad) is data
