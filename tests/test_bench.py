@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import command
+from conftest import command, compose_config
 
 from tsadlab import artifacts
 from tsadlab.data.sources.tsb_ad import published_tables
@@ -21,7 +21,7 @@ UNI_TABLE = published_tables()["TSB-AD-U"]  # TSB-AD's own, shipped with tsadlab
 FILES = (
     ("010_NAB_id_10_WebService_tr_500_1st_271.csv", 1000, 271, 148),
     ("014_NAB_id_14_WebService_tr_500_1st_1045.csv", 1537, 1045, 152),
-    ("009_NAB_id_9_Traffic_tr_500_1st_438.csv", 2161, 438, 216),
+    ("005_NAB_id_5_Traffic_tr_594_1st_1645.csv", 2379, 1645, 238),
 )
 
 BENCHMARK = """# @package _global_
@@ -39,8 +39,9 @@ bench:
   methods:
     random_score: [model=random_score]
     rolling_zscore: [model=rolling_zscore]
-    # more rows than the shortest file has: that one job fails, the others go on
-    cut_zscore: [model=rolling_zscore, data.rows=1100]
+    # windows longer than two files' training parts (500 rows): those jobs fail, the
+    # others go on, and the method is not placed (it lacks two of the three files)
+    long_window: [model=rolling_zscore, data.window=550]
 """
 
 
@@ -86,34 +87,42 @@ def test_bench_runs_every_job_writes_the_tables_places_the_methods_and_resumes(t
     jobs = pd.read_csv(out / "jobs.csv")
     assert len(jobs) == 18
     failed = jobs[jobs["status"] != "finished"]
-    # only the 1000-row file fails to give 1100 rows, once per seed, and says why
-    assert set(failed["method"]) == {"cut_zscore"} and len(failed) == 2
-    assert set(failed["file"]) == {FILES[0][0]}
-    assert failed["error"].str.contains("data.rows=1100").all()
+    # only the long windows on the two files with 500 training rows fail, and say why
+    assert set(failed["method"]) == {"long_window"} and len(failed) == 4
+    assert set(failed["file"]) == {FILES[0][0], FILES[1][0]}
+    assert failed["error"].str.contains("window").all()
     # the long table: every finished job's every metric, with its protocol and rows
     long = pd.read_csv(out / "results_long.csv")
     assert set(long["protocol"]) == {"tsb_ad"} and set(long["rows"]) == {"all"}
     per_job = long.groupby(["method", "file", "seed"]).size()
-    assert len(per_job) == 16 and per_job.nunique() == 1
+    assert len(per_job) == 14 and per_job.nunique() == 1
     assert {"vus_pr", "vus_roc", "affiliation_f1", "range_f1"} <= set(long["metric"])
     # the wide table in TSB-AD's layout, the mean over seeds
     wide = pd.read_csv(out / "results_wide.csv")
-    assert list(wide.columns) == ["file", "random_score", "rolling_zscore", "cut_zscore"]
+    assert list(wide.columns) == ["file", "random_score", "rolling_zscore", "long_window"]
     chosen = long[(long["metric"] == "vus_pr") & (long["method"] == "rolling_zscore")]
     expected = chosen.groupby("file")["value"].mean()
     assert np.allclose(wide.set_index("file")["rolling_zscore"].loc[expected.index], expected)
-    # the placement among the 32 published methods, on the 2 files every method has
+    # the summary compares methods on the one file all three have
+    summary = pd.read_csv(out / "summary.csv").set_index("method")
+    assert summary["common_series"].eq(1).all()
+    assert summary.loc["long_window", ["series", "failed"]].tolist() == [1, 4]
+    # the placement among the 32 published methods, on the 3 files: the method that
+    # lacks two of them is left out, not allowed to shrink everyone's comparison
     board = pd.read_csv(out / "placement" / "leaderboard.csv")
-    assert len(board) == 32 + 3
-    assert list(board["place"]) == list(range(1, 36))
+    assert len(board) == 32 + 2
+    assert list(board["place"]) == list(range(1, 35))
     assert board["mean_vus_pr"].is_monotonic_decreasing
     assert set(board.loc[board["source"] == "tsadlab", "method"]) == {
         "random_score (tsadlab)",
         "rolling_zscore (tsadlab)",
-        "cut_zscore (tsadlab)",
     }
+    assert (
+        "Not placed (see the log and jobs.csv): long_window"
+        in (out / "placement" / "leaderboard.md").read_text()
+    )
     published = pd.read_csv(UNI_TABLE).set_index("file")
-    shared = [name for name, *_ in FILES[1:]]
+    shared = [name for name, *_ in FILES]
     sub_pca = board.set_index("method").loc["Sub-PCA", "mean_vus_pr"]
     assert sub_pca == pytest.approx(published.loc[shared, "Sub-PCA"].mean())
     for name in ("cd_diagram.png", "pairs.csv", "ranks.csv", "comparison.md"):
@@ -123,9 +132,19 @@ def test_bench_runs_every_job_writes_the_tables_places_the_methods_and_resumes(t
     finished = artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"]
     again = bench_cli(*args, config_dir=conf, cwd=out.parent)
     assert again.returncode == 0, again.stderr
-    assert "16 finished earlier, 2 to run" in again.stdout + again.stderr
+    assert "14 finished earlier, 4 to run" in again.stdout + again.stderr
     assert artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"] == finished
     assert len(pd.read_csv(out / "jobs.csv")) == 18
+    # a third attempt gives up on them: they failed max_attempts=2 times with these settings
+    third = bench_cli(*args, "bench.max_attempts=2", config_dir=conf, cwd=out.parent)
+    assert third.returncode == 0, third.stderr
+    assert "14 finished earlier, 0 to run" in third.stdout + third.stderr
+    assert "failed 2 times with these settings" in third.stdout + third.stderr
+    # other settings: the finished jobs are stale, said in one line, kept unless asked
+    changed = bench_cli(*args, "data.window=30", config_dir=conf, cwd=out.parent)
+    assert changed.returncode != 0
+    assert "14 finished jobs" in changed.stderr and "bench.rerun_stale=true" in changed.stderr
+    assert artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"] == finished
 
 
 def test_bench_input_errors_are_one_line(tiny_bench, tmp_path):
@@ -159,7 +178,7 @@ def test_bench_through_submitit_local_as_a_stand_in_for_slurm(tiny_bench):
     )
     assert done.returncode == 0, done.stderr
     jobs = pd.read_csv(out / "jobs.csv")
-    assert len(jobs) == 9 and (jobs["status"] == "finished").sum() == 8
+    assert len(jobs) == 9 and (jobs["status"] == "finished").sum() == 7
     pids = {artifacts.read_status(out / d)["pid"] for d in jobs["run_dir"]}
     assert os.getpid() not in pids  # each job ran in a process of submitit's
 
@@ -207,3 +226,26 @@ def test_orion_protocol_fits_every_row_even_where_the_source_splits():
     fitted = fitted_data(data, Protocol.orion)
     assert fitted.train_fraction == 1.0 and not fitted.source_split
     assert fitted_data(data, Protocol.tsb_ad) is data
+
+
+def test_a_search_never_tunes_on_labels_that_its_protocol_scores_again():
+    from tsadlab.config import to_run_config
+    from tsadlab.errors import ConfigError
+    from tsadlab.tuning.hypermodel import choose_objective
+
+    for protocol in ("tsb_ad", "orion"):
+        cfg = to_run_config(compose_config([f"protocol={protocol}"]))
+        with pytest.raises(ConfigError, match=f"protocol={protocol}"):
+            choose_objective(cfg, "val_event_f1", labeled_val_rows=10)
+        assert choose_objective(cfg, "auto", labeled_val_rows=10) == "val_loss"
+    split = to_run_config(compose_config(["protocol=split"]))
+    assert choose_objective(split, "auto", labeled_val_rows=10) == "val_event_f1"
+
+
+def test_paths_given_with_a_tilde_are_the_users_home(monkeypatch, tmp_path):
+    from tsadlab.config import absolute_paths
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cfg = compose_config(["data=tsb_ad", "data.root='~/TSB-AD-U'"])  # quoted: Hydra's grammar
+    absolute_paths(cfg)
+    assert cfg.data.root == str(tmp_path / "TSB-AD-U")

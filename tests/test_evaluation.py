@@ -56,7 +56,8 @@ def test_other_threshold_and_alignment_write_their_own_folder(labeled_run):
     scores = pd.read_csv(evaluation.out_dir / "scores.csv")
     assert scores["score"].notna().all()  # mean alignment scores every row
     assert evaluation.metrics["oracle"] is False
-    assert "without labels" in evaluation.metrics["protocol"]
+    assert "without labels" in evaluation.metrics["threshold_note"]
+    assert evaluation.metrics["protocol"] == "split"
 
 
 def test_oracle_is_marked_everywhere(labeled_run):
@@ -64,7 +65,7 @@ def test_oracle_is_marked_everywhere(labeled_run):
     assert evaluation.out_dir.name.endswith("-oracle")
     saved = json.loads((evaluation.out_dir / "metrics.json").read_text())
     assert saved["oracle"] is True and saved["threshold"]["oracle"] is True
-    assert saved["protocol"].startswith("ORACLE")
+    assert saved["threshold_note"].startswith("ORACLE")
     ordinary = evaluate_run(labeled_run, QUANTILE, END).metrics["labeled"]["point"]["f1"]
     assert saved["labeled"]["point"]["f1"] >= ordinary  # it is an upper bound
 

@@ -8,10 +8,12 @@ the top-level schemas in Hydra's ConfigStore; `to_run_config` turns a composed c
 run's saved config.yaml) into a `RunConfig` of dataclass instances, which checks itself.
 """
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
+from hydra.utils import to_absolute_path
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -112,3 +114,14 @@ def _one_line(exc: OmegaConfBaseException, prefix: str = "") -> str:
     key = getattr(exc, "full_key", None)
     reason = str(exc).splitlines()[0]
     return f"invalid config at {prefix}{key}: {reason}" if key else f"invalid config: {reason}"
+
+
+def absolute_paths(cfg: DictConfig) -> None:
+    """Make data.path, data.root and trainer.resume_dir absolute: on the command line they are
+    relative to where it ran (`~` is the user's home: the shell does not expand it after
+    `=`), and Hydra's job may run elsewhere."""
+    for key in ("path", "root"):
+        if cfg.data.get(key):
+            cfg.data[key] = to_absolute_path(os.path.expanduser(cfg.data[key]))
+    if cfg.trainer.get("resume_dir"):
+        cfg.trainer.resume_dir = to_absolute_path(os.path.expanduser(cfg.trainer.resume_dir))

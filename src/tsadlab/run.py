@@ -20,6 +20,7 @@ from tsadlab.data.series import Dataset
 from tsadlab.data.sources import load_dataset
 from tsadlab.errors import ConfigError, DataError, TsadlabError
 from tsadlab.metrics.events import EventCounts
+from tsadlab.protocol import fitted_data
 from tsadlab.run_series import RunResult, StageTimer, run_series
 from tsadlab.run_summary import column_means, series_summary
 from tsadlab.runtime import Terminated, git_commit, package_versions, raise_if_terminated
@@ -42,7 +43,7 @@ def run(cfg: RunConfig | DictConfig | dict, run_dir: Path, only: str | None = No
             )
         timer = StageTimer()
         with timer("load"):
-            dataset = load_dataset(cfg.data)
+            dataset = load_dataset(fitted_data(cfg.data, cfg.protocol))
             if only is not None:
                 dataset = dataset.only(only)
             first = dataset.load(dataset.names[0]) if len(dataset) == 1 else None

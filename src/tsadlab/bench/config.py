@@ -34,10 +34,14 @@ class BenchConfig:
     methods: dict[str, list[str]] = MISSING  # e.g. {iforest: [model=isolation_forest]}
     seeds: list[int] = field(default_factory=lambda: [0])
     metric: str = "vus_pr"  # a per-series column of metrics.json's labeled block
-    published: str | None = None  # file,<method>,... (TSB-AD's mergedTable CSVs)
+    # TSB-AD-U, TSB-AD-M (TSB-AD's published tables, shipped) or a file in their layout
+    published: str | None = None
+    max_attempts: int = 3  # a job failed this often under the same settings is not rerun
+    rerun_stale: bool = False  # rerun finished jobs whose settings have changed since
     # set by the benchmark for each of its jobs, never by hand
     method: str | None = None
     series: str | None = None
+    fingerprint: str | None = None
 
     def __post_init__(self) -> None:
         if not self.methods:
@@ -53,6 +57,8 @@ class BenchConfig:
                     f"Received: bench.methods.{method}={list(overrides)} (each entry is an "
                     "override of the run config, e.g. model=lstm_ae or trainer.epochs=5)"
                 )
+        if self.max_attempts < 1:
+            raise ConfigError(f"Received: bench.max_attempts={self.max_attempts} (at least 1)")
         if not self.seeds or len(set(self.seeds)) < len(self.seeds):
             raise ConfigError(f"Received: bench.seeds={list(self.seeds)} (distinct seeds)")
         columns = ranked_columns()

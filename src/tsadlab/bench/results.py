@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from tsadlab import artifacts
-from tsadlab.bench.config import BenchConfig
+from tsadlab.bench.config import BenchConfig, ranked_columns
 from tsadlab.bench.placement import place, published_path
 from tsadlab.bench.plan import Job
 from tsadlab.metrics import report_columns
@@ -73,18 +73,25 @@ def wide_table(long: pd.DataFrame, metric: str, methods: list[str]) -> pd.DataFr
 
 
 def method_summary(jobs: pd.DataFrame, long: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per method: jobs finished and failed, the metric's mean over series (per seed, then
-    mean and standard deviation over seeds), and the mean seconds per job."""
-    chosen = long[long["metric"] == metric]
-    per_seed = chosen.groupby(["method", "seed"])["value"].mean()
+    """Per method: its jobs by status, the series it has the metric on, the metric's mean
+    over the series every method has it on (per seed, then mean and standard deviation over
+    seeds: methods are compared on the same series), and the mean seconds per job."""
+    chosen = long[long["metric"] == metric].dropna(subset=["value"])
+    covered = chosen.groupby("method")["file"].unique()
+    common = set.intersection(*(set(files) for files in covered)) if len(covered) else set()
+    per_seed = chosen[chosen["file"].isin(common)].groupby(["method", "seed"])["value"].mean()
     rows = []
     for method, group in jobs.groupby("method", sort=False):
-        seeds = per_seed[method] if method in per_seed.index.get_level_values(0) else None
+        seeds = per_seed.get(method)
+        status = group["status"]
         rows.append(
             {
                 "method": method,
-                "finished": int((group["status"] == "finished").sum()),
-                "failed": int((group["status"] != "finished").sum()),
+                "finished": int((status == "finished").sum()),
+                "failed": int((status == "failed").sum()),
+                "not_run": int((~status.isin(["finished", "failed"])).sum()),
+                "series": len(covered.get(method, [])),
+                "common_series": len(common),
                 f"{metric}_mean": None if seeds is None else float(seeds.mean()),
                 f"{metric}_std_over_seeds": None
                 if seeds is None or len(seeds) < 2
@@ -96,14 +103,19 @@ def method_summary(jobs: pd.DataFrame, long: pd.DataFrame, metric: str) -> pd.Da
 
 
 def summary_markdown(summary: pd.DataFrame, metric: str, protocol: str | None) -> str:
-    """The summary as a Markdown table, best mean in bold."""
+    """The summary as a Markdown table, the best mean (by the metric's direction) in bold."""
     mean, std = f"{metric}_mean", f"{metric}_std_over_seeds"
-    best = summary[mean].max() if summary[mean].notna().any() else None
+    values = summary[mean].dropna()
+    best = None
+    if len(values):
+        best = values.max() if ranked_columns()[metric] == "max" else values.min()
+    common = int(summary["common_series"].max()) if len(summary) else 0
     lines = [
-        f"protocol: {protocol}; {metric}: mean over series, ± std over seeds",
+        f"protocol: {protocol}; {metric}: mean over the {common} series every method has it "
+        "on, ± std over seeds",
         "",
-        f"| method | {metric} | finished | failed | s/job |",
-        "|---|---|---|---|---|",
+        f"| method | {metric} | series | finished | failed | not run | s/job |",
+        "|---|---|---|---|---|---|---|",
     ]
     for _, row in summary.iterrows():
         value = "-" if pd.isna(row[mean]) else f"{row[mean]:.3f}"
@@ -112,8 +124,8 @@ def summary_markdown(summary: pd.DataFrame, metric: str, protocol: str | None) -
         if best is not None and row[mean] == best:
             value = f"**{value}**"
         lines.append(
-            f"| {row['method']} | {value} | {row['finished']} | {row['failed']} | "
-            f"{row['seconds_per_job']:.1f} |"
+            f"| {row['method']} | {value} | {row['series']} | {row['finished']} | "
+            f"{row['failed']} | {row['not_run']} | {row['seconds_per_job']:.1f} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -145,4 +157,4 @@ def write_results(bench_dir: Path, jobs: list[Job], bench: BenchConfig) -> None:
     print(summary_markdown(summary, bench.metric, protocol))
     if bench.published:
         published = published_path(bench.published)
-        place(long, bench.metric, methods, published, bench_dir / "placement")
+        place(long, bench, published, bench_dir / "placement")

@@ -9,6 +9,7 @@ are the method's, the command line's, and its method, series, seed and folder.
 """
 
 import logging
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,12 @@ from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
-from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from tsadlab.bench.config import BenchConfig
-from tsadlab.bench.plan import job_overrides, job_state, make_jobs, write_plan
+from tsadlab.bench.plan import Job, fingerprint, job_overrides, job_states, make_jobs, write_plan
 from tsadlab.bench.results import write_results
-from tsadlab.config import to_run_config
+from tsadlab.config import absolute_paths, to_run_config
 from tsadlab.data.sources import load_dataset
 from tsadlab.errors import ConfigError, TsadlabError
 
@@ -55,26 +55,43 @@ class BenchSweeper(Sweeper):
         assert self.config is not None and self.launcher is not None
         bench_dir = Path(str(self.config.hydra.sweep.dir))
         try:  # a benchmark that cannot start says why in one line, before any job runs
-            bench, jobs, pending = self.plan(arguments, bench_dir)
+            bench, jobs, pending, fingerprints = self.plan(arguments, bench_dir)
         except (TsadlabError, OSError) as exc:
             sys.exit(f"error: {exc}")
         batch_size = self.max_batch_size or max(len(pending), 1)
         returns = []
-        for start in range(0, len(pending), batch_size):
-            batch = [
-                job_overrides(job, list(bench.methods[job.method]), arguments)
-                for job in pending[start : start + batch_size]
-            ]
-            # a failed job's folder says why; its return value is not read (that re-raises)
-            returns.append(self.launcher.launch(batch, initial_job_idx=start))
         try:
-            write_results(bench_dir, jobs, bench)
-        except (TsadlabError, OSError) as exc:
-            sys.exit(f"error: {exc}")
+            for start in range(0, len(pending), batch_size):
+                batch = [
+                    job_overrides(
+                        job, list(bench.methods[job.method]), arguments, fingerprints[job.method]
+                    )
+                    for job in pending[start : start + batch_size]
+                ]
+                try:
+                    # a failed job's folder says why; its return value is not read (re-raises)
+                    returns.append(self.launcher.launch(batch, initial_job_idx=start))
+                except Exception as exc:  # a worker killed for memory, a job killed by SLURM
+                    log.error(
+                        "jobs %d..%d stopped: %s: %s (the jobs left are run by the same "
+                        "command again)",
+                        start,
+                        start + len(batch) - 1,
+                        type(exc).__name__,
+                        str(exc).splitlines()[0] if str(exc) else "",
+                    )
+        finally:  # interrupted too: the tables say what is on disk
+            try:
+                write_results(bench_dir, jobs, bench)
+            except (TsadlabError, OSError) as exc:
+                sys.exit(f"error: {exc}")
         return returns
 
-    def plan(self, arguments: list[str], bench_dir: Path) -> tuple[BenchConfig, list, list]:
-        """The benchmark's keys, all its jobs and those not finished; plan.json written."""
+    def plan(
+        self, arguments: list[str], bench_dir: Path
+    ) -> tuple[BenchConfig, list[Job], list[Job], dict[str, str]]:
+        """The benchmark's keys, all its jobs, those to run now and each method's settings
+        fingerprint; plan.json written."""
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
         for override in parser.parse_overrides(arguments):
             if override.is_sweep_override():
@@ -82,21 +99,43 @@ class BenchSweeper(Sweeper):
                     f"Received: {override.input_line} (a benchmark's jobs come from "
                     "bench.methods and bench.seeds; give one value per key)"
                 )
-        bench, run_cfg = split_config(self.config)
+        bench, settings = split_config(self.config)
+        run_cfg = to_run_config(settings)
         dataset = load_dataset(run_cfg.data)
         jobs = make_jobs(list(bench.methods), list(dataset.names), dataset.files, bench.seeds)
-        pending = [job for job in jobs if job_state(bench_dir, job) != "finished"]
+        fingerprints = {
+            method: fingerprint(list(overrides), arguments, settings)
+            for method, overrides in bench.methods.items()
+        }
+        states = job_states(bench_dir, jobs, fingerprints, bench.max_attempts)
+        if states.stale and not bench.rerun_stale:
+            first = states.stale[0]
+            raise ConfigError(
+                f"{len(states.stale)} finished jobs in {bench_dir} were run with other settings "
+                f"(e.g. {first.subdir}); choose another folder (hydra.sweep.dir=...) or run "
+                "them again with bench.rerun_stale=true"
+            )
+        for job in states.stale:  # asked for: their old results go, they run again
+            shutil.rmtree(bench_dir / job.subdir)
+        pending = states.pending + states.stale
+        for job in states.given_up:
+            log.warning(
+                "%s failed %d times with these settings and is not run again (its "
+                "status.json says why; delete the folder to try once more)",
+                job.subdir,
+                bench.max_attempts,
+            )
         # one job of each method composed first: a bad override fails here, not in every job
         for job in {job.method: job for job in reversed(pending)}.values():
+            overrides = list(bench.methods[job.method])
             try:
                 self.validate_batch_is_legal(
-                    [job_overrides(job, list(bench.methods[job.method]), arguments)]
+                    [job_overrides(job, overrides, arguments, fingerprints[job.method])]
                 )
             except Exception as exc:  # Hydra's composition errors: one line, the method named
                 reason = str(exc).strip().splitlines()[0]
                 raise ConfigError(
-                    f"Received: bench.methods.{job.method}={list(bench.methods[job.method])} "
-                    f"({reason})"
+                    f"Received: bench.methods.{job.method}={overrides} ({reason})"
                 ) from None
         write_plan(bench_dir, jobs, pending)
         OmegaConf.save(self.config, bench_dir / "multirun.yaml")
@@ -109,21 +148,20 @@ class BenchSweeper(Sweeper):
             len(dataset),
             len(bench.seeds),
             run_cfg.protocol.value,
-            len(jobs) - len(pending),
+            len(jobs) - len(pending) - len(states.given_up),
             len(pending),
             bench_dir,
         )
-        return bench, jobs, pending
+        return bench, jobs, pending, fingerprints
 
 
-def split_config(config: DictConfig) -> tuple[BenchConfig, Any]:
-    """The benchmark's own keys, and the run config its jobs share (typed, checked)."""
+def split_config(config: DictConfig) -> tuple[BenchConfig, dict]:
+    """The benchmark's own keys, and the run config its jobs share (paths made absolute
+    as each job makes them)."""
     cfg = OmegaConf.create(OmegaConf.to_container(config, resolve=False))
     with open_dict(cfg):
         del cfg["hydra"]
         bench = cfg.pop("bench")
-    for key in ("path", "root"):
-        if cfg.data.get(key):
-            cfg.data[key] = to_absolute_path(cfg.data[key])
+    absolute_paths(cfg)
     bench = BenchConfig(**OmegaConf.to_container(bench, resolve=True))
-    return bench, to_run_config(OmegaConf.to_container(cfg, resolve=True))
+    return bench, OmegaConf.to_container(cfg, resolve=True)

@@ -3,8 +3,8 @@ series of a collection with every seed, each as one Hydra job, through any launc
 
 tsadlab-bench benchmark=nab data.root=/path/to/nab
 tsadlab-bench benchmark=nab data.root=/path/to/nab hydra/launcher=joblib hydra.launcher.n_jobs=2
-tsadlab-bench benchmark=tsb_ad_u data.root=~/TSB-AD-U hydra/launcher=slurm
-tsadlab-bench benchmark=tsb_ad_u data.root=~/TSB-AD-U bench.published=my_table.csv
+tsadlab-bench benchmark=tsb_ad_u data.root=$HOME/TSB-AD-U hydra/launcher=slurm
+tsadlab-bench benchmark=tsb_ad_u data.root=$HOME/TSB-AD-U bench.published=my_table.csv
 
 The same command again resumes: finished jobs are skipped, failed ones rerun. Results land
 in outputs/bench/<bench.name>/ (hydra.sweep.dir=... moves them).
@@ -18,8 +18,9 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from tsadlab.bench.plan import Job, mark_done
-from tsadlab.cli.common import CONFIG_DIR, absolute_paths, error_line, run_hydra_app
+from tsadlab.bench.plan import Job, mark_done, start_record
+from tsadlab.cli.common import CONFIG_DIR, error_line, run_hydra_app
+from tsadlab.config import absolute_paths
 from tsadlab.errors import TsadlabError
 from tsadlab.run import run
 from tsadlab.runtime import Terminated, sigterm_stops_the_run
@@ -28,11 +29,14 @@ log = logging.getLogger(__name__)
 
 
 def bench_job(cfg: DictConfig, run_dir: Path) -> None:
-    """One job: the run config without the benchmark's keys, on the job's one series."""
+    """One job: the run config without the benchmark's keys, on the job's one series; its
+    folder counts the attempt under the benchmark's settings (`bench_job.json`)."""
     run_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
     with open_dict(run_cfg):
         bench = run_cfg.pop("bench")
     absolute_paths(run_cfg)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    start_record(run_dir, bench.fingerprint)
     run(OmegaConf.to_container(run_cfg), run_dir, only=bench.series)
 
 

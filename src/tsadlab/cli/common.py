@@ -14,7 +14,6 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 from hydra.errors import MissingConfigException
-from hydra.utils import to_absolute_path
 from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import ConfigAttributeError, ValidationError
 
@@ -64,16 +63,6 @@ def compose_config(overrides: list[str] | None = None, config_name: str = "confi
     register_all()
     with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
         return compose(config_name=config_name, overrides=overrides or [])
-
-
-def absolute_paths(cfg: DictConfig) -> None:
-    """Make data.path, data.root and trainer.resume_dir absolute: on the command line they are
-    relative to where it ran, and Hydra's job may run elsewhere."""
-    for key in ("path", "root"):
-        if cfg.data.get(key):
-            cfg.data[key] = to_absolute_path(cfg.data[key])
-    if cfg.trainer.get("resume_dir"):
-        cfg.trainer.resume_dir = to_absolute_path(cfg.trainer.resume_dir)
 
 
 def config_error_line(exc: Exception, overrides: list[str]) -> str | None:

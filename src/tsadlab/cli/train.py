@@ -14,7 +14,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from tsadlab.cli.common import CONFIG_DIR, absolute_paths, error_line, run_hydra_app
+from tsadlab.cli.common import CONFIG_DIR, error_line, run_hydra_app
+from tsadlab.config import absolute_paths
 from tsadlab.errors import TsadlabError
 from tsadlab.run import run
 from tsadlab.runtime import Terminated, sigterm_stops_the_run

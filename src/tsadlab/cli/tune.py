@@ -19,12 +19,11 @@ from omegaconf import DictConfig
 
 from tsadlab.cli.common import (
     CONFIG_DIR,
-    absolute_paths,
     error_line,
     run_hydra_app,
     user_config_dir,
 )
-from tsadlab.config import settings_of, to_run_config
+from tsadlab.config import absolute_paths, settings_of, to_run_config
 from tsadlab.errors import TsadlabError
 from tsadlab.run import run
 from tsadlab.runtime import load_keras

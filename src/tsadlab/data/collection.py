@@ -168,7 +168,12 @@ def collection_dataset(
         )
     if not names:
         raise DataError(f"no series to run in {data.root}")
-    files = {run_name(name): name for name in names}
-    if len(files) < len(names):
-        raise DataError(f"the series chosen from {data.root} repeat a name")
+    files: dict[str, str] = {}
+    for name in names:
+        other = files.setdefault(run_name(name), name)
+        if other != name:
+            raise DataError(
+                f"{other} and {name} in {data.root} would both run as {run_name(name)} (name "
+                "one of them, or list them in data.file_list separately)"
+            )
     return Dataset(data.name, tuple(files), lambda name: load(files[name]), files=files)

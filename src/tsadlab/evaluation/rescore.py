@@ -111,7 +111,8 @@ def _evaluate_series(
     result = {
         "run_dir": str(run_dir),
         "oracle": detection.oracle,
-        "protocol": ORACLE_NOTE
+        "protocol": cfg.protocol.value,
+        "threshold_note": ORACLE_NOTE
         if detection.oracle
         else (f"threshold fitted on {detection.fitted_on} scores without labels"),
         "threshold": {
@@ -158,6 +159,7 @@ def _evaluate_dataset(
         "run_dir": str(run_dir),
         "oracle": oracle,
         "protocol": last.metrics["protocol"],
+        "threshold_note": last.metrics["threshold_note"],
         "threshold": last.metrics["threshold"],
         "alignment": last.metrics["alignment"],
         "n_series": len(rows),

@@ -23,6 +23,7 @@ from tsadlab.errors import ConfigError, TsadlabError
 from tsadlab.metrics import METRICS, labeled_report
 from tsadlab.metrics.vus import vus_buffer
 from tsadlab.models import is_keras_model
+from tsadlab.protocol import Protocol, fitted_data
 from tsadlab.scoring.align import align_errors
 from tsadlab.scoring.predict import predict_errors
 from tsadlab.training.fit import fit, new_model
@@ -141,7 +142,8 @@ class PipelineHyperModel(keras_tuner.HyperModel):
         data = settings_of(cfg.data)
         prepare_key = "prepare:" + _key({k: v for k, v in data.items() if k not in WINDOW_KEYS})
         if prepare_key not in self._cache:
-            self._cache[prepare_key] = prepare(self.series(cfg), cfg.data)
+            data_split = fitted_data(cfg.data, cfg.protocol)
+            self._cache[prepare_key] = prepare(self.series(cfg), data_split)
         prepared = self._cache[prepare_key]
         target, split = cfg.model.target, cfg.trainer.validation_split
         window_key = "windows:" + _key([data, target.value, split])
@@ -177,9 +179,18 @@ def validation_metrics(
 
 def choose_objective(cfg: RunConfig, requested: str, labeled_val_rows: int) -> str:
     """`auto`: a detection metric when the validation part holds labeled anomalies, else
-    val_loss. An explicit detection objective without labeled validation rows is an error."""
+    val_loss. An explicit detection objective without labeled validation rows is an error,
+    and so is one under a protocol that scores the training part too (`tsb_ad`, `orion`):
+    the labels it tunes on would be scored again."""
     if requested == "auto":
-        return "val_event_f1" if labeled_val_rows else LOSS_OBJECTIVE
+        scores_only_test = cfg.protocol is Protocol.split
+        return "val_event_f1" if labeled_val_rows and scores_only_test else LOSS_OBJECTIVE
+    if requested != LOSS_OBJECTIVE and cfg.protocol is not Protocol.split:
+        raise ConfigError(
+            f"Received: search.objective={requested} with protocol={cfg.protocol.value} (that "
+            "protocol scores the training part too, so tuning on its labels would choose on "
+            "scored labels; use objective=val_loss, protocol=split, or tune on other series)"
+        )
     if requested != LOSS_OBJECTIVE and not labeled_val_rows:
         raise ConfigError(
             f"Received: search.objective={requested} (the validation part of "

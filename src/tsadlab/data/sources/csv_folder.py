@@ -7,7 +7,7 @@ row after them (a 1 after a 0 is refused, naming its line). The marker column is
 file order, so it cannot be combined with repairs that reorder or drop rows
 (`data.order=sort`, `data.duplicates` other than error, `data.missing=drop`).
 
-    tsadlab-train data=csv_folder data.root=~/my_series data.time_column=null \\
+    tsadlab-train data=csv_folder data.root=$HOME/my_series data.time_column=null \\
         data.value_columns=[x,y] data.label_column=is_anomaly data.train_column=is_train
 """
 

@@ -23,9 +23,9 @@ read it (the `Label` column is what they score against), so a name that disagree
 labels is a warning, not an error: the labels are used. A `tr_` number outside the file's
 rows, or a name that does not follow the pattern, is an error.
 
-    tsadlab-train data=tsb_ad data.root=~/TSB-AD-U \\
+    tsadlab-train data=tsb_ad data.root=$HOME/TSB-AD-U \\
         data.series=001_NAB_id_1_Facility_tr_1007_1st_2014.csv
-    tsadlab-train data=tsb_ad data.root=~/TSB-AD-M data.file_list=TSB-AD-M-Eva
+    tsadlab-train data=tsb_ad data.root=$HOME/TSB-AD-M data.file_list=TSB-AD-M-Eva
 
 `data.file_list` takes an official list by name (TSB-AD-U, TSB-AD-U-Eva, TSB-AD-U-Eva-Full,
 TSB-AD-U-Tuning, TSB-AD-M, TSB-AD-M-Eva, TSB-AD-M-Tuning: copies ship with tsadlab, see

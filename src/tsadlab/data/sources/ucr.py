@@ -28,7 +28,7 @@ labels as TheDatumOrg did, for comparing with numbers computed on their conversi
 An anomaly past the last value, or a training part that leaves no test rows, is an error; an
 anomaly that starts inside the training part (the archive places none there) is a warning.
 
-    tsadlab-train data=ucr data.root=~/UCR_TimeSeriesAnomalyDatasets2021 \\
+    tsadlab-train data=ucr data.root=$HOME/UCR_TimeSeriesAnomalyDatasets2021 \\
         data.series=001_UCR_Anomaly_DISTORTED1sddb40_35000_52000_52620.txt
 """
 
