@@ -4,6 +4,7 @@ TSB-AD's published table; and the evaluation protocols it records."""
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,10 @@ import pytest
 from conftest import command, compose_config
 
 from tsadlab import artifacts
+from tsadlab.bench.plan import fingerprint, job_states, make_jobs, quoted, start_record
+from tsadlab.cli import common
+from tsadlab.cli.bench import main as bench_main
+from tsadlab.cli.common import CONFIG_DIR
 from tsadlab.data.sources.tsb_ad import published_tables
 from tsadlab.protocol import Protocol, fitted_data, scored_rows
 from tsadlab.run import run
@@ -135,33 +140,73 @@ def test_bench_runs_every_job_writes_the_tables_places_the_methods_and_resumes(t
     assert "14 finished earlier, 4 to run" in again.stdout + again.stderr
     assert artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"] == finished
     assert len(pd.read_csv(out / "jobs.csv")) == 18
-    # a third attempt gives up on them: they failed max_attempts=2 times with these settings
-    third = bench_cli(*args, "bench.max_attempts=2", config_dir=conf, cwd=out.parent)
-    assert third.returncode == 0, third.stderr
-    assert "14 finished earlier, 0 to run" in third.stdout + third.stderr
-    assert "failed 2 times with these settings" in third.stdout + third.stderr
-    # other settings: the finished jobs are stale, said in one line, kept unless asked
-    changed = bench_cli(*args, "data.window=30", config_dir=conf, cwd=out.parent)
-    assert changed.returncode != 0
-    assert "14 finished jobs" in changed.stderr and "bench.rerun_stale=true" in changed.stderr
-    assert artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"] == finished
 
 
-def test_bench_input_errors_are_one_line(tiny_bench, tmp_path):
+def test_a_rerun_runs_what_failed_gives_up_after_max_attempts_and_refuses_stale_results(tmp_path):
+    jobs = make_jobs(["a", "b"], ["s1", "s2"], {}, [0])
+    fingerprints = {"a": "fa", "b": "fb"}
+
+    def job_dir(job, status, fingerprint=None, attempts=1):
+        folder = tmp_path / job.subdir
+        folder.mkdir(parents=True)
+        artifacts.mark_status(folder, status)
+        if fingerprint:
+            start_record(folder, fingerprint)
+            for _ in range(attempts - 1):
+                start_record(folder, fingerprint)
+
+    first, second, third, fourth = jobs  # (s1, a), (s1, b), (s2, a), (s2, b)
+    job_dir(first, "finished", "fa")  # done under these settings
+    job_dir(second, "finished", "old")  # done under other settings: stale
+    job_dir(third, "failed", "fa", attempts=3)  # failed three times: given up
+    job_dir(fourth, "running", "fb")  # its process died: failed now, and run again
+    states = job_states(tmp_path, jobs, fingerprints, max_attempts=3)
+    assert states.pending == [fourth]
+    assert states.stale == [second] and states.given_up == [third]
+    assert artifacts.read_status(tmp_path / fourth.subdir)["status"] == "failed"
+    assert job_states(tmp_path, jobs, fingerprints, max_attempts=4).pending == [third, fourth]
+
+
+def test_a_fingerprint_changes_with_what_makes_a_job_and_nothing_else():
+    base = {"data": {"window": 20}, "protocol": "tsb_ad"}
+    same = fingerprint(["model=a"], ["data.root=/x"], base)
+    assert same == fingerprint(
+        ["model=a"], ["data.root=/x", "bench.max_attempts=5", "hydra.sweep.dir=/y"], base
+    )
+    assert same != fingerprint(["model=b"], ["data.root=/x"], base)
+    assert same != fingerprint(["model=a"], ["data.root=/x", "trainer.epochs=3"], base)
+    assert same != fingerprint(["model=a"], ["data.root=/x"], {**base, "protocol": "split"})
+
+
+@pytest.mark.parametrize("value", ["abc", "a'b", "a\\b", "end\\", "q\\'z", "a b,c=d"])
+def test_a_series_name_reaches_its_job_as_it_is(value):
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parsed = OverridesParser.create().parse_override(f"bench.series={quoted(value)}")
+    assert parsed.value() == value
+
+
+def test_bench_input_errors_are_one_line(tiny_bench, tmp_path, monkeypatch):
     args, conf, out = tiny_bench
+    # found by the check before Hydra starts (in this process)
+    monkeypatch.setenv("TSADLAB_CONFIG_DIR", str(conf))
     for extra, message in (
-        (["seed=0,1"], "a benchmark's jobs come from bench.methods and bench.seeds"),
-        (["bench.metric=nope"], "Received: bench.metric=nope (one of"),
-        (["+bench.methods.bad=[nonsense]"], "each entry is an override of the run config"),
-        (["+bench.methods.bad=['model=nope']"], "Received: bench.methods.bad=['model=nope']"),
-        ([f"data.root={tmp_path / 'nowhere'}"], "nowhere"),
+        ("bench.metric=nope", "Received: bench.metric=nope (one of"),
+        ("+bench.methods.bad=[nonsense]", "each entry is an override of the run config"),
     ):
-        done = bench_cli(*args, *extra, config_dir=conf, cwd=tmp_path)
+        assert message in common.precheck_overrides([*args, extra], "bench")
+    monkeypatch.setattr(sys, "argv", ["tsadlab-bench", "data.root=x"])
+    with pytest.raises(SystemExit, match="name a benchmark"):
+        bench_main()
+    # found by the sweeper, once the archive is read: before any job runs
+    for extra, message in (
+        ("seed=0,1", "a benchmark's jobs come from bench.methods and bench.seeds"),
+        ("+bench.methods.bad=['model=nope']", "Received: bench.methods.bad=['model=nope']"),
+    ):
+        done = bench_cli(*args, extra, config_dir=conf, cwd=tmp_path)
         assert done.returncode != 0
         errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
         assert len(errors) == 1 and message in errors[0], done.stderr[-2000:]
-    missing = bench_cli(config_dir=conf, cwd=tmp_path)
-    assert missing.returncode != 0 and "name a benchmark" in missing.stderr
     assert not (out / "jobs.csv").exists()
 
 
@@ -249,3 +294,17 @@ def test_paths_given_with_a_tilde_are_the_users_home(monkeypatch, tmp_path):
     cfg = compose_config(["data=tsb_ad", "data.root='~/TSB-AD-U'"])  # quoted: Hydra's grammar
     absolute_paths(cfg)
     assert cfg.data.root == str(tmp_path / "TSB-AD-U")
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (CONFIG_DIR / "benchmark").glob("*.yaml")))
+def test_every_packaged_benchmark_fits_its_schema(name):
+    from omegaconf import OmegaConf
+
+    from tsadlab.bench.config import BenchRunConfig
+    from tsadlab.config import to_run_config
+
+    cfg = compose_config([f"benchmark={name}"], "bench")
+    for key in OmegaConf.missing_keys(cfg):  # the archive's folder: the user's to give
+        OmegaConf.update(cfg, key, "placeholder")
+    bench = to_run_config(cfg, BenchRunConfig)  # unknown keys and bad values fail here
+    assert bench.bench.name == name and bench.bench.methods

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from tsadlab import artifacts
 
@@ -39,6 +40,7 @@ def tsadlab(command: str, *args: str, env: dict = ENV) -> subprocess.CompletedPr
     )
 
 
+@pytest.mark.slow  # the in-process plugin tests cover the same components; this is the CLI path
 def test_a_plugin_model_and_metric_run_from_the_cli(tmp_path):
     run_dir = tmp_path / "run"
     done = tsadlab(

@@ -150,7 +150,7 @@ def test_report_groups_finished_runs_and_lists_the_rest(comparison):
 def test_report_tables_for_a_paper(comparison):
     _, out = comparison
     markdown = (out / "summary.md").read_text()
-    assert markdown.startswith("| group | runs | overlap F1 |")
+    assert markdown.startswith("| group | runs | affiliation F | overlap F1 |")
     assert markdown.count("**") >= 2 and " ± " in markdown
     latex = (out / "summary.tex").read_text()
     assert "\\toprule" in latex and "\\textbf{" in latex and "$\\pm$" in latex

@@ -103,16 +103,19 @@ def cd_diagram(comparison: RankComparison, metric: str, path: Path) -> Path:
     Holm-corrected Wilcoxon test separates."""
     ranks = comparison.average_ranks
     k = len(ranks)
-    margin = 2.5  # room for the method names on both sides of the axis
-    fig, ax = plt.subplots(figsize=(9, 1.8 + 0.3 * k))
+    rows = (k + 1) // 2  # names hang down both sides of the axis, half on each
+    margin = 2.5 + k / 20  # room for the method names on both sides of the axis
+    fig, ax = plt.subplots(figsize=(9 + k / 10, 1.8 + 0.3 * rows))
     ax.set_xlim(0.5 - margin, k + 0.5 + margin)
-    ax.set_ylim(-0.35 * (k + 1), 1.2)
+    ax.set_ylim(-0.3 * rows - 0.5, 1.2)
     ax.plot([1, k], [0.8, 0.8], color="black", lw=1)
+    every = 1 if k <= 15 else 5  # numbered ticks that do not run into each other
     for r in range(1, k + 1):
         ax.plot([r, r], [0.8, 0.9], color="black", lw=1)
-        ax.text(r, 0.95, str(r), ha="center", va="bottom", fontsize=9)
+        if r == 1 or r % every == 0:
+            ax.text(r, 0.95, str(r), ha="center", va="bottom", fontsize=9)
     for i, (method, rank) in enumerate(ranks.items()):
-        left = i < (k + 1) // 2
+        left = i < rows
         y = -0.3 * (i if left else k - 1 - i) - 0.3
         end = 0.5 if left else k + 0.5
         ax.plot([rank, rank, end], [0.8, y, y], color="black", lw=0.8)
