@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -e '.[dev]'
-	# TSB-AD's reference metrics, which tests compare against (its own pins would downgrade
-	# numpy and install torch: only its code is needed)
-	$(BIN)/python -m pip install --no-deps tsb-ad==1.5
+	# TSB-AD's reference metrics and detectors, which tests compare against (its own pins
+	# would downgrade numpy and install torch: only its code is needed), and `hurst`, which
+	# its detectors' module imports (pure Python on numpy and pandas)
+	$(BIN)/python -m pip install --no-deps tsb-ad==1.5 hurst==0.0.5
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install tsadlab with its dev tools

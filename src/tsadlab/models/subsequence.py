@@ -1,0 +1,71 @@
+"""Subsequence detectors: classical outlier detectors applied to sliding windows, the family
+that leads TSB-AD's univariate leaderboard (Liu & Paparrizos, NeurIPS 2024: Sub-PCA first
+by VUS-PR over its 350 evaluation series).
+
+- `sub_pca`: PCA on the standardised windows; a window's score is the sum, over the principal
+  components, of its Euclidean distance to the component, each divided by the share of the
+  variance that component explains (Shyu et al., 2003, as PyOD's `PCA` and TSB-AD's
+  `TSB_AD.models.PCA` compute it, with their defaults: every component kept and selected,
+  weighted, standardised, constant columns pruned). `tests/test_subsequence.py` compares it
+  with TSB-AD's own class.
+
+Differences from TSB-AD's `run_Sub_PCA`, both deliberate:
+- the window is `data.window` (TSB-AD: the series' dominant period, `find_length_rank`, which
+  `metrics.vus.dominant_period` computes; set `data.window` to it to match);
+- the detector is fitted on the training part's windows and scores every window (TSB-AD's
+  unsupervised protocol fits on the whole series: `protocol=orion` does that here), and the
+  constant columns pruned in fitting are pruned in scoring too (TSB-AD's
+  `decision_function` forgets to, and fails on new data when any was pruned).
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.distance import cdist
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import StandardScaler
+
+from tsadlab.errors import ConfigError
+from tsadlab.models import DetectorConfig, WindowDetector, register_model
+
+
+@dataclass
+class SubPcaConfig(DetectorConfig):
+    """PCA on the windows; score = sum of distances to the components / their explained
+    variance ratio (Sub-PCA, TSB-AD's leader)"""
+
+    name: str = "sub_pca"
+    n_components: int | None = None  # null: every component
+
+
+class SubPcaDetector(WindowDetector):
+    """PCA over standardised flattened windows, scored as PyOD and TSB-AD score it."""
+
+    def __init__(self, n_components: int | None) -> None:
+        self.n_components = n_components
+
+    def fit(self, windows: np.ndarray) -> "SubPcaDetector":
+        flat = np.asarray(windows, dtype=np.float64).reshape(len(windows), -1)
+        self.scaler_ = StandardScaler().fit(flat)
+        standard = self.scaler_.transform(flat)
+        # a column constant over the training windows is all zeros once standardised
+        self.kept_ = np.any(standard != 0, axis=0)
+        self.pca_ = PCA(n_components=self.n_components).fit(standard[:, self.kept_])
+        return self
+
+    def score_windows(self, windows: np.ndarray) -> np.ndarray:
+        flat = np.asarray(windows, dtype=np.float64).reshape(len(windows), -1)
+        standard = self.scaler_.transform(flat)[:, self.kept_]
+        distances = cdist(standard, self.pca_.components_)
+        return (distances / self.pca_.explained_variance_ratio_).sum(axis=1)
+
+
+@register_model(SubPcaConfig)
+def build_sub_pca(cfg: SubPcaConfig, window: int, n_features: int, seed: int) -> SubPcaDetector:
+    """Sub-PCA over windows of `window` rows and `n_features` channels."""
+    if cfg.n_components is not None and not 1 <= cfg.n_components <= window * n_features:
+        raise ConfigError(
+            f"Received: model.n_components={cfg.n_components} (between 1 and window x "
+            f"channels = {window * n_features}, or null for every component)"
+        )
+    return SubPcaDetector(cfg.n_components)
