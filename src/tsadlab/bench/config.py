@@ -6,22 +6,12 @@ and the protocol are the run config's own keys, set by the benchmark's file
 from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig, OmegaConf, open_dict
 
 from tsadlab.artifacts import SAFE_NAME
-from tsadlab.config import RunConfig
+from tsadlab.config import RunConfig, absolute_paths
 from tsadlab.errors import ConfigError
-from tsadlab.metrics import METRICS
-
-
-def ranked_columns() -> dict[str, str]:
-    """Per-series metric columns a leaderboard can rank by -> their direction."""
-    return {
-        column.column: column.direction
-        for metric in METRICS
-        for column in metric.columns
-        if column.direction is not None
-    }
+from tsadlab.metrics import directed_columns
 
 
 @dataclass
@@ -61,7 +51,7 @@ class BenchConfig:
             raise ConfigError(f"Received: bench.max_attempts={self.max_attempts} (at least 1)")
         if not self.seeds or len(set(self.seeds)) < len(self.seeds):
             raise ConfigError(f"Received: bench.seeds={list(self.seeds)} (distinct seeds)")
-        columns = ranked_columns()
+        columns = directed_columns()
         if self.metric not in columns:
             raise ConfigError(
                 f"Received: bench.metric={self.metric} (one of {', '.join(sorted(columns))})"
@@ -83,3 +73,16 @@ def register_bench_configs() -> None:
     """Store the benchmark schemas in Hydra's ConfigStore (idempotent)."""
     cs = ConfigStore.instance()
     cs.store(name="base_bench", node=BenchRunConfig)
+
+
+def split_bench_config(config: DictConfig) -> tuple[BenchConfig, dict]:
+    """A composed benchmark config (the planner's, with its `hydra` node, or a job's) as the
+    benchmark's own keys, checked, and the run config as plain data with its paths made
+    absolute (every job and the planner see the same run config)."""
+    cfg = OmegaConf.create(OmegaConf.to_container(config, resolve=False))
+    with open_dict(cfg):
+        cfg.pop("hydra", None)
+        bench = cfg.pop("bench")
+    absolute_paths(cfg)
+    bench = BenchConfig(**OmegaConf.to_container(bench, resolve=True))
+    return bench, OmegaConf.to_container(cfg, resolve=True)

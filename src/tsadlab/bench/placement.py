@@ -15,9 +15,10 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from tsadlab import artifacts
-from tsadlab.bench.config import BenchConfig, ranked_columns
+from tsadlab.bench.config import BenchConfig
 from tsadlab.data.sources.tsb_ad import published_tables
 from tsadlab.errors import DataError
+from tsadlab.metrics import directed_columns
 from tsadlab.reporting import figures, tables
 from tsadlab.reporting.stats import compare
 
@@ -128,7 +129,7 @@ def place(long: pd.DataFrame, bench: BenchConfig, path: Path, out: Path) -> None
     ours = ours[complete]
     ours.columns = [OURS.format(m) for m in ours.columns]
     scores = ours.join(published, how="inner")
-    higher = ranked_columns()[metric] == "max"
+    higher = directed_columns()[metric].direction == "max"
     comparison = compare(scores, higher_is_better=higher)
     means = scores.mean().sort_values(ascending=not higher)
     board = pd.DataFrame(

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 
 from tsadlab import artifacts
-from tsadlab.bench.config import BenchConfig, ranked_columns
+from tsadlab.bench.config import BenchConfig
 from tsadlab.bench.placement import place, published_path
 from tsadlab.bench.plan import Job
-from tsadlab.metrics import report_columns
+from tsadlab.metrics import directed_columns, report_columns
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def summary_markdown(summary: pd.DataFrame, metric: str, protocol: str | None) -
     values = summary[mean].dropna()
     best = None
     if len(values):
-        best = values.max() if ranked_columns()[metric] == "max" else values.min()
+        best = values.max() if directed_columns()[metric].direction == "max" else values.min()
     common = int(summary["common_series"].max()) if len(summary) else 0
     lines = [
         f"protocol: {protocol}; {metric}: mean over the {common} series every method has it "

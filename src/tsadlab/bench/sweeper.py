@@ -19,12 +19,12 @@ from hydra.core.plugins import Plugins
 from hydra.plugins.launcher import Launcher
 from hydra.plugins.sweeper import Sweeper
 from hydra.types import HydraContext, TaskFunction
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf
 
-from tsadlab.bench.config import BenchConfig
+from tsadlab.bench.config import BenchConfig, split_bench_config
 from tsadlab.bench.plan import Job, fingerprint, job_overrides, job_states, make_jobs, write_plan
 from tsadlab.bench.results import write_results
-from tsadlab.config import absolute_paths, to_run_config
+from tsadlab.config import to_run_config
 from tsadlab.data.sources import load_dataset
 from tsadlab.errors import ConfigError, TsadlabError
 
@@ -99,7 +99,7 @@ class BenchSweeper(Sweeper):
                     f"Received: {override.input_line} (a benchmark's jobs come from "
                     "bench.methods and bench.seeds; give one value per key)"
                 )
-        bench, settings = split_config(self.config)
+        bench, settings = split_bench_config(self.config)
         run_cfg = to_run_config(settings)
         dataset = load_dataset(run_cfg.data)
         jobs = make_jobs(list(bench.methods), list(dataset.names), dataset.files, bench.seeds)
@@ -153,15 +153,3 @@ class BenchSweeper(Sweeper):
             bench_dir,
         )
         return bench, jobs, pending, fingerprints
-
-
-def split_config(config: DictConfig) -> tuple[BenchConfig, dict]:
-    """The benchmark's own keys, and the run config its jobs share (paths made absolute
-    as each job makes them)."""
-    cfg = OmegaConf.create(OmegaConf.to_container(config, resolve=False))
-    with open_dict(cfg):
-        del cfg["hydra"]
-        bench = cfg.pop("bench")
-    absolute_paths(cfg)
-    bench = BenchConfig(**OmegaConf.to_container(bench, resolve=True))
-    return bench, OmegaConf.to_container(cfg, resolve=True)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig
 
+from tsadlab.bench.config import split_bench_config
 from tsadlab.bench.plan import Job, mark_done, start_record
 from tsadlab.cli.common import CONFIG_DIR, error_line, run_hydra_app
-from tsadlab.config import absolute_paths
 from tsadlab.errors import TsadlabError
 from tsadlab.run import run
 from tsadlab.runtime import Terminated, sigterm_stops_the_run
@@ -31,13 +31,10 @@ log = logging.getLogger(__name__)
 def bench_job(cfg: DictConfig, run_dir: Path) -> None:
     """One job: the run config without the benchmark's keys, on the job's one series; its
     folder counts the attempt under the benchmark's settings (`bench_job.json`)."""
-    run_cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
-    with open_dict(run_cfg):
-        bench = run_cfg.pop("bench")
-    absolute_paths(run_cfg)
+    bench, settings = split_bench_config(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     start_record(run_dir, bench.fingerprint)
-    run(OmegaConf.to_container(run_cfg), run_dir, only=bench.series)
+    run(settings, run_dir, only=bench.series)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="bench")

@@ -110,6 +110,26 @@ def labeled_report(labels: np.ndarray, flags: np.ndarray, scores: np.ndarray, bu
     }
 
 
+@dataclass(frozen=True)
+class DirectedColumn:
+    """A per-series column that has a better direction: something to rank or tune by."""
+
+    metric: str
+    column: str
+    direction: str  # max or min
+    inflated: bool
+
+
+def directed_columns() -> dict[str, DirectedColumn]:
+    """Every per-series column with a better direction, by column name."""
+    return {
+        column.column: DirectedColumn(metric.name, column.column, column.direction, metric.inflated)
+        for metric in METRICS
+        for column in metric.columns
+        if column.direction is not None
+    }
+
+
 def report_columns(report: dict) -> dict[str, float | None]:
     """The labeled report of one series as the flat columns of a per-series table."""
     columns: dict[str, float | None] = {}

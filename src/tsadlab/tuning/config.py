@@ -9,7 +9,7 @@ from omegaconf import MISSING
 
 from tsadlab.config import RunConfig
 from tsadlab.errors import ConfigError
-from tsadlab.metrics import METRICS
+from tsadlab.metrics import directed_columns
 
 LOSS_OBJECTIVE = "val_loss"
 
@@ -26,11 +26,9 @@ def detection_objectives() -> dict[str, tuple[str, str]]:
     """Search objectives from the metric registry: `val_<column>` for every column with a
     direction that is not inflated -> (metric name, column)."""
     return {
-        f"val_{column.column}": (metric.name, column.column)
-        for metric in METRICS
-        if not metric.inflated
-        for column in metric.columns
-        if column.direction is not None
+        f"val_{name}": (column.metric, name)
+        for name, column in directed_columns().items()
+        if not column.inflated
     }
 
 
@@ -38,8 +36,7 @@ def objective_direction(objective: str) -> str:
     """'min' for the validation loss; for a detection metric, its column's direction."""
     if objective == LOSS_OBJECTIVE:
         return "min"
-    name, column = detection_objectives()[objective]
-    return next(c.direction for c in METRICS.get(name).columns if c.column == column)
+    return directed_columns()[detection_objectives()[objective][1]].direction
 
 
 @dataclass
