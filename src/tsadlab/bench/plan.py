@@ -158,12 +158,6 @@ def write_plan(bench_dir: Path, jobs: list[Job], pending: list[Job]) -> None:
     )
 
 
-def read_plan(bench_dir: Path) -> list[Job]:
-    """The jobs of plan.json."""
-    plan = json.loads((bench_dir / PLAN_FILE).read_text(encoding="utf-8"))
-    return [Job(**job) for job in plan["jobs"]]
-
-
 def mark_done(bench_dir: Path, job: Job, state: str) -> str:
     """Record that a job of this attempt ended, and return the progress line: '[done/total]
     method series seed<k> state; n jobs/min, ETA ...'. Each job leaves one empty marker
