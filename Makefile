@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	# would downgrade numpy and install torch: only its code is needed), and `hurst`, which
 	# its detectors' module imports (pure Python on numpy and pandas)
 	$(BIN)/python -m pip install --no-deps tsb-ad==1.5 hurst==0.0.5
+	# Orion 0.7.1's preprocessing primitives (ml-stars), which its data steps are tested
+	# against; its pins would pull in MLBlocks and TensorFlow 2.14, and only its code is needed
+	$(BIN)/python -m pip install --no-deps ml-stars==0.2.3
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install tsadlab with its dev tools

@@ -86,7 +86,7 @@ def test_random_baseline_repeats_with_its_seed_and_changes_with_another(tmp_path
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("scoring.error=point", "scoring.error=point with a detector that scores whole"),
+        ("scoring.error=point", "scoring.error=point with a model that scores windows its own"),
         ("model.target=next", "model.target=next with model=rolling_zscore"),
     ],
 )

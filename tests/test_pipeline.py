@@ -58,8 +58,16 @@ def test_orion_experiment_composes_orions_settings():
     )
     t = s["trainer"]
     assert (t["epochs"], t["batch_size"], t["validation_split"], t["patience"]) == (35, 64, 0.2, 10)
-    assert s["scoring"] == {"error": "point", "alignment": "end", "smoothing": 0.01}
+    assert s["scoring"] == {
+        "error": "point",
+        "alignment": "end",
+        "smoothing": 0.01,
+        "smoothing_of": "windows",
+    }
     assert s["threshold"]["name"] == "windowed_std" and s["threshold"]["k"] == 4.0
+    assert s["threshold"]["min_percent"] == 0.13
+    d = s["data"]
+    assert (d["resample_origin"], d["resample_fill"], d["tail_rows"]) == ("start", "mean", 1)
 
 
 def test_default_config_is_the_corrected_one():

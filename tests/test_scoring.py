@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from tsadlab.errors import ConfigError
 from tsadlab.scoring import SCORING_ERRORS
-from tsadlab.scoring.align import point_scores, smooth_scores
+from tsadlab.scoring.align import align_errors, point_scores, smooth_scores
 from tsadlab.scoring.config import ScoringConfig
 from tsadlab.scoring.predict import row_stack
 
@@ -111,5 +111,22 @@ def test_smoothing_is_orions_centered_rolling_mean():
     assert len(smooth_scores(np.ones(100_000), 0.01)) == 100_000  # window capped at 200
     with pytest.raises(ConfigError, match="scoring.smoothing=1.5"):
         ScoringConfig(smoothing=1.5)
-    with pytest.raises(ConfigError, match="scoring.error=rmse \\(must be one of mae, mse, point"):
+    with pytest.raises(ConfigError, match=r"scoring.error=rmse \(must be one of .*mae, mse, point"):
         ScoringConfig(error="rmse")
+
+
+def test_smoothing_of_the_windows_takes_orions_fraction_of_the_windows():
+    n, span = 1300, 100
+    errors = np.random.default_rng(1).random(n)
+    errors[-1] = np.nan  # Orion's windows stop one row early: the last row is not covered
+    table = pd.DataFrame(
+        {"part": pd.Categorical(["train"] * n), "window": np.arange(n), "start": np.arange(n)}
+    ).assign(error=errors)
+    of_rows = ScoringConfig(error="point", smoothing=0.01)
+    of_windows = ScoringConfig(error="point", smoothing=0.01, smoothing_of="windows")
+    by_rows = align_errors(table, n, n, span, 1, of_rows)
+    by_windows = align_errors(table, n, n, span, 1, of_windows)
+    # 1200 windows cover the first 1299 rows: a window of 12 rows, not int(1300 * 0.01) = 13
+    expected = pd.Series(errors).rolling(12, center=True, min_periods=6).mean().to_numpy()
+    np.testing.assert_allclose(by_windows, expected)
+    assert not np.allclose(by_rows[:-1], by_windows[:-1])

@@ -101,7 +101,12 @@ def run_stages(
         prepared = prepare(series, data)
     with timer("window"):
         windows = make_windows(
-            prepared, data.window, cfg.model.target, data.stride, cfg.trainer.validation_split
+            prepared,
+            data.window,
+            cfg.model.target,
+            data.stride,
+            cfg.trainer.validation_split,
+            data.tail_rows,
         )
     log.info(
         "windows: %d train (%d for validation), %d test; window %d, target %s",

@@ -53,6 +53,7 @@ def components_table() -> str:
         )
     for error in SCORING_ERRORS:
         per = "per row" if error.per_row else "per window"
+        per += ", needs model.target=next" if error.forecast else ""
         rows.append(
             f"| scoring error | `scoring.error={error.name}` | {summary(error.compute)} ({per}) "
             "| - |"

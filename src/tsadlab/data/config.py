@@ -28,6 +28,22 @@ class Scaler(Enum):
     none = "none"
 
 
+class ResampleOrigin(Enum):
+    """Where `data.resample`'s intervals start: on the clock (pandas' default: midnight of the
+    first day), or at the first timestamp (Orion's `time_segments_aggregate`)."""
+
+    clock = "clock"
+    start = "start"
+
+
+class ResampleFill(Enum):
+    """What an interval with no rows gets: a value interpolated in time, or the mean of the
+    resampled series (Orion's aggregation then its `SimpleImputer`)."""
+
+    interpolate = "interpolate"
+    mean = "mean"
+
+
 class MissingPolicy(Enum):
     """What to do with NaN or infinite values."""
 
@@ -60,6 +76,8 @@ class DataConfig:
     source: str = MISSING  # the registered source that loads the series
     name: str = MISSING  # the dataset's name in run folders and reports
     resample: str | None = None  # a pandas offset (600s, 1h): mean per interval
+    resample_origin: ResampleOrigin = ResampleOrigin.clock
+    resample_fill: ResampleFill = ResampleFill.interpolate
     train_fraction: float = 0.8  # rows before this fraction are the training period
     test_start: str | None = None  # a date: the test part starts there (overrides the fraction)
     # a series whose source defines its training part (a benchmark file) uses that split;
@@ -70,6 +88,9 @@ class DataConfig:
     scaler_range: list[float] = field(default_factory=lambda: [0.0, 1.0])  # minmax's range
     window: int = 30
     stride: int = 1
+    # rows at the end of each part that no window covers (unscored): Orion's
+    # rolling_window_sequences stops one row early (its target_size), so its n - window windows
+    tail_rows: int = 0
 
 
 @dataclass

@@ -95,24 +95,37 @@ class Windows:
     val_start: int  # index of the first validation window (== len(x_train) if none)
     span: int
     stride: int
+    y_test: np.ndarray | None = None  # the test windows' targets (forecast errors need them)
 
 
 def make_windows(
-    prepared: PreparedSeries, window: int, target: Target, stride: int, validation_split: float
+    prepared: PreparedSeries,
+    window: int,
+    target: Target,
+    stride: int,
+    validation_split: float,
+    tail_rows: int = 0,
 ) -> Windows:
-    """Window the training and test parts separately, as the tutorial does."""
+    """Window the training and test parts separately, as the tutorial does; the last
+    `tail_rows` rows of each part start no window and end none (Orion's windows stop one
+    row early, where a forecast target would be: `data.tail_rows=1`)."""
+    if tail_rows < 0:
+        raise ConfigError(f"Received: data.tail_rows={tail_rows} (must be >= 0)")
     train = prepared.model_input[: prepared.n_train]
     test = prepared.model_input[prepared.n_train :]
+    train, test = train[: len(train) - tail_rows], test[: max(len(test) - tail_rows, 0)]
     span = window_span(window, target)
     try:
         x_train, y_train = model_windows(train, window, target, stride)
         # no test part (train_fraction=1.0): an empty array of the same shape
-        x_test = model_windows(test, window, target, stride)[0] if len(test) else x_train[:0]
+        x_test, y_test = (
+            model_windows(test, window, target, stride) if len(test) else (x_train[:0], y_train[:0])
+        )
     except DataError as exc:
         part = "training" if len(train) < span else "test"
         raise DataError(f"{part} part: {exc}") from None
     split_at = validation_split_at(len(x_train), validation_split)
-    return Windows(x_train, y_train, x_test, split_at, span, stride)
+    return Windows(x_train, y_train, x_test, split_at, span, stride, y_test)
 
 
 SPLIT_NAMES = ("train", "val", "test")

@@ -55,3 +55,15 @@ class LatentSample(keras.layers.Layer):
 
     def get_config(self) -> dict:
         return {**super().get_config(), "kl_weight": self.kl_weight, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="tsadlab")
+class ZeroStep(keras.layers.Layer):
+    """One time step of zeros per sample, shaped (batch, 1, features) like the input: the
+    start token of a decoder that forecasts from its states alone (TSB-AD's LSTMAD)."""
+
+    def call(self, inputs):
+        return ops.zeros_like(inputs[:, :1, :])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1, input_shape[2])

@@ -6,7 +6,7 @@ import pandas as pd
 
 from tsadlab.errors import ConfigError, choice
 from tsadlab.scoring import SCORING_ERRORS
-from tsadlab.scoring.config import Alignment, ScoringConfig
+from tsadlab.scoring.config import Alignment, ScoringConfig, SmoothingBase
 
 MAX_SMOOTHING_ROWS = 200  # Orion's cap on its rolling-mean window
 
@@ -23,7 +23,15 @@ def align_errors(
             continue
         e = errors["error"].to_numpy()[(errors["part"] == part).to_numpy()]
         scores = e if per_row else point_scores(e, rows, span, stride, scoring.alignment)
-        parts.append(smooth_scores(scores, scoring.smoothing))
+        base = rows
+        if (
+            choice(SmoothingBase, scoring.smoothing_of, "scoring.smoothing_of")
+            is SmoothingBase.windows
+        ):
+            # per-row errors cover the rows of their windows: n windows cover n + span - 1 rows
+            covered = int(np.isfinite(scores).sum())
+            base = len(e) if not per_row else max((covered - span) // stride + 1, 0)
+        parts.append(smooth_scores(scores, scoring.smoothing, base))
     return np.concatenate(parts)
 
 
@@ -60,12 +68,13 @@ def point_scores(
     return scores
 
 
-def smooth_scores(scores: np.ndarray, fraction: float) -> np.ndarray:
-    """Centered rolling mean over `fraction` of the rows (at most 200), as Orion smooths.
+def smooth_scores(scores: np.ndarray, fraction: float, base: int | None = None) -> np.ndarray:
+    """Centered rolling mean over `fraction` of `base` (the rows by default; Orion takes it
+    of the windows) rows, at most 200, as Orion smooths.
 
     0 leaves the scores as they are.
     """
-    window = min(int(len(scores) * fraction), MAX_SMOOTHING_ROWS)
+    window = min(int((len(scores) if base is None else base) * fraction), MAX_SMOOTHING_ROWS)
     if window < 2:
         return scores
     rolled = pd.Series(scores).rolling(window, center=True, min_periods=max(1, window // 2))

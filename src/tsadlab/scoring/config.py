@@ -15,14 +15,23 @@ class Alignment(Enum):
     mean = "mean"
 
 
+class SmoothingBase(Enum):
+    """What `scoring.smoothing`'s fraction is of: the part's rows, or its windows (Orion's
+    `reconstruction_errors` takes its fraction of the windows)."""
+
+    rows = "rows"
+    windows = "windows"
+
+
 @dataclass
 class ScoringConfig:
     """Reconstruction error kind (a registered one), alignment, and Orion's smoothing over a
-    fraction of the rows (0: none)."""
+    fraction of the rows or of the windows (0: none)."""
 
     error: str = "mae"
     alignment: Alignment = Alignment.end
     smoothing: float = 0.0
+    smoothing_of: SmoothingBase = SmoothingBase.rows
 
     def __post_init__(self) -> None:
         SCORING_ERRORS.get(self.error)  # one line naming the registered kinds

@@ -1,4 +1,5 @@
-"""The built-in reconstruction errors: per window (mae, mse) and per row (Orion's point)."""
+"""The built-in errors: reconstruction per window (mae, mse) and per row (Orion's point), and
+a forecaster's prediction error (forecast_mae, forecast_mse)."""
 
 import numpy as np
 
@@ -29,3 +30,23 @@ def point(values: np.ndarray, stack: np.ndarray) -> np.ndarray:
     median = np.full(values.shape, np.nan)
     median[covered] = np.nanmedian(stack[covered], axis=1)
     return np.abs(values - median).mean(axis=1)
+
+
+def _forecast_difference(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    """(m, steps * d) differences of forecasts and the rows forecast, whatever the output's
+    shape ((m, d) from a Dense head, (m, 1, d) from a sequence one)."""
+    return _difference(y, np.reshape(y_hat, np.shape(y))).reshape(len(y), -1)
+
+
+@register_error("forecast_mae", forecast=True)
+def forecast_mae(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    """Mean absolute difference of the forecast and the row it forecasts, over the channels
+    (the prediction error of forecasting detectors: LSTM-DT, LSTMAD)"""
+    return np.abs(_forecast_difference(y, y_hat)).mean(axis=1)
+
+
+@register_error("forecast_mse", forecast=True)
+def forecast_mse(y: np.ndarray, y_hat: np.ndarray) -> np.ndarray:
+    """Mean squared difference of the forecast and the row it forecasts, over the channels
+    (TSB-AD's LSTMAD and CNN score)"""
+    return np.square(_forecast_difference(y, y_hat)).mean(axis=1)

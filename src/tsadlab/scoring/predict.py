@@ -40,24 +40,29 @@ def predict_errors(
     start = the row.
     """
     error = SCORING_ERRORS.get(scoring.error)
-    if error.per_row and isinstance(model, WindowDetector):
+    self_scoring = scores_itself(model)
+    if self_scoring and (error.per_row or error.forecast):
         raise ConfigError(
-            f"Received: scoring.error={scoring.error} with a detector that scores whole "
-            "windows (use a per-window error such as scoring.error=mae)"
+            f"Received: scoring.error={scoring.error} with a model that scores windows its "
+            "own way (use a per-window error such as scoring.error=mae, which it ignores)"
         )
     model = scoring_model(model, len(windows.x_train) + len(windows.x_test), trainer)
     parts = {
-        "train": (windows.x_train, prepared.model_input[: prepared.n_train]),
-        "test": (windows.x_test, prepared.model_input[prepared.n_train :]),
+        "train": (windows.x_train, windows.y_train, prepared.model_input[: prepared.n_train]),
+        "test": (windows.x_test, windows.y_test, prepared.model_input[prepared.n_train :]),
     }
     names, columns = [], {"window": [], "start": [], "error": []}
-    for part, (x, values) in parts.items():
+    for part, (x, y, values) in parts.items():
         if len(x) == 0:
             continue
         if isinstance(model, WindowDetector):
             errors = model.score_windows(x)
+        elif self_scoring:
+            errors = np.asarray(model.score_windows(x, trainer.predict_batch_size), np.float64)
         elif error.per_row:
             errors = predicted_row_errors(model, x, values, windows.stride, trainer, error)
+        elif error.forecast:
+            errors = predicted_window_errors(model, x, trainer.predict_batch_size, error, y)
         else:
             errors = predicted_window_errors(model, x, trainer.predict_batch_size, error)
         small = len(errors) * windows.stride < 2**31  # row numbers fit int32: half the memory
@@ -83,18 +88,38 @@ def _chunk(batch: int, stride: int = 1) -> int:
 
 
 def predicted_window_errors(
-    model: Any, x: np.ndarray, batch: int, error: ScoringError
+    model: Any, x: np.ndarray, batch: int, error: ScoringError, y: np.ndarray | None = None
 ) -> np.ndarray:
-    """Each window's error against its reconstruction, predicted in chunks: only one chunk
-    of windows and its reconstruction are ever held, whatever the length of the series."""
+    """Each window's error against its reconstruction (or, for a forecast error, the
+    model's output against the targets `y`), predicted in chunks: only one chunk of windows
+    and its predictions are ever held, whatever the length of the series."""
+    if error.forecast and (y is None or y.ndim != 2):
+        raise ConfigError(
+            f"Received: scoring.error={error.name} with model.target=reconstruction (a "
+            "forecast error compares the forecast with the next row: use model.target=next)"
+        )
     chunk = _chunk(batch)
     errors = np.empty(len(x))
     for start in range(0, len(x), chunk):
         windows = np.ascontiguousarray(x[start : start + chunk])
-        reconstruction = model.predict(windows, batch_size=batch, verbose=0)
-        errors[start : start + len(windows)] = error.compute(windows, reconstruction)
+        predicted = model.predict(windows, batch_size=batch, verbose=0)
+        against = y[start : start + len(windows)] if error.forecast else windows
+        if not error.forecast and predicted.shape != windows.shape:
+            raise ConfigError(
+                f"Received: scoring.error={error.name} with a model whose output per window "
+                f"has shape {predicted.shape[1:]}, not the window's {windows.shape[1:]} (a "
+                "forecaster: use scoring.error=forecast_mse or forecast_mae)"
+            )
+        errors[start : start + len(windows)] = error.compute(against, predicted)
         raise_if_terminated()
     return errors
+
+
+def scores_itself(model: Any) -> bool:
+    """Whether `model` scores windows its own way rather than by a `scoring.error` of its
+    output: every WindowDetector, and a Keras model with a `score_windows(x, batch_size)`
+    method giving one score per window (USAD: its two decoders' errors)."""
+    return isinstance(model, WindowDetector) or callable(getattr(model, "score_windows", None))
 
 
 def predicted_row_errors(

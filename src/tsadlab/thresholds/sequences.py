@@ -102,7 +102,7 @@ class WindowedStdThreshold(SequenceThreshold):
         window_portion: float = 0.33,
         step_portion: float = 0.1,
         padding: int = 50,
-        min_percent: float = 0.1,
+        min_percent: float = 0.13,  # find_anomalies primitive default that MLBlocks applies
     ):
         self.k = k
         self.window_portion = window_portion

@@ -28,6 +28,10 @@ class TrainerConfig:
     # batches: for long series, whose windows are then cut on the fly, never held in memory.
     steps_per_epoch: int | None = None
     verbose: int = 2
+    # Step decay of the learning rate: times lr_decay_factor every lr_decay_every epochs
+    # (PyTorch's StepLR, which TSB-AD's deep detectors use with 5 and 0.75). null: constant.
+    lr_decay_every: int | None = None
+    lr_decay_factor: float = 0.75
     # After every epoch the training state is saved under resume_dir/<hash of config and
     # data>; the same command after a crash, Ctrl-C or SIGTERM resumes from the last epoch.
     # resume_dir is relative to where the command runs; the state is deleted when a run
@@ -46,9 +50,13 @@ class TrainerConfig:
             raise ConfigError(
                 f"Received: trainer.validation_split={self.validation_split} (must be in [0, 1))"
             )
-        for key in ("predict_batch_size", "steps_per_epoch"):
+        for key in ("predict_batch_size", "steps_per_epoch", "lr_decay_every"):
             if getattr(self, key) is not None and getattr(self, key) < 1:
                 raise ConfigError(f"Received: trainer.{key}={getattr(self, key)} (must be >= 1)")
+        if not 0.0 < self.lr_decay_factor <= 1.0:
+            raise ConfigError(
+                f"Received: trainer.lr_decay_factor={self.lr_decay_factor} (must be in (0, 1])"
+            )
         if self.predict_unroll_from is not None and self.predict_unroll_from < 0:
             raise ConfigError(
                 f"Received: trainer.predict_unroll_from={self.predict_unroll_from} (must be >= 0 "

@@ -111,8 +111,12 @@ def fit_keras(
         StopOnTerminate(),
         early_stopping,
         keras.callbacks.TerminateOnNaN(),
+        # a model whose training depends on the epoch (USAD's loss weights) brings its own
+        *(model.fit_callbacks() if callable(getattr(model, "fit_callbacks", None)) else []),
         *(callbacks or []),
     ]
+    if trainer.lr_decay_every:
+        callbacks.append(step_decay(trainer.lr_decay_every, trainer.lr_decay_factor))
     if backup:
         callbacks.append(backup.callback(early_stopping))
     if tensorboard_dir is not None:
@@ -132,6 +136,18 @@ def fit_keras(
     )
     table = pd.concat([earlier, pd.DataFrame(history.history)], ignore_index=True)
     return _history_table(table, initial_epoch - len(earlier))
+
+
+def step_decay(every: int, factor: float) -> Any:
+    """Multiply the learning rate by `factor` at the start of every `every`-th epoch (epoch
+    `every`, 2 * `every`, ...), as PyTorch's StepLR does; from the optimizer's current rate, so
+    a resumed run (whose optimizer state is restored) goes on where it stopped."""
+    import keras
+
+    def schedule(epoch: int, rate: float) -> float:
+        return rate * factor if epoch > 0 and epoch % every == 0 else rate
+
+    return keras.callbacks.LearningRateScheduler(schedule)
 
 
 def _history_table(table: pd.DataFrame, first_epoch: int) -> pd.DataFrame:

@@ -39,7 +39,7 @@ PREPARE_KEYS = (
     "scaler",
     "scaler_range",
 )
-WINDOW_KEYS = ("window", "stride")
+WINDOW_KEYS = ("window", "stride", "tail_rows")
 
 
 class PipelineHyperModel(keras_tuner.HyperModel):
@@ -149,7 +149,7 @@ class PipelineHyperModel(keras_tuner.HyperModel):
         window_key = "windows:" + _key([data, target.value, split])
         if window_key not in self._cache:
             self._cache[window_key] = make_windows(
-                prepared, cfg.data.window, target, cfg.data.stride, split
+                prepared, cfg.data.window, target, cfg.data.stride, split, cfg.data.tail_rows
             )
         return prepared, self._cache[window_key]
 
@@ -162,7 +162,9 @@ def validation_metrics(
     if prepared.labels is None:
         raise ConfigError("a detection objective needs a labeled series (or objective=val_loss)")
     n = prepared.n_train
-    training_only = dataclasses.replace(windows, x_test=windows.x_train[:0])
+    training_only = dataclasses.replace(
+        windows, x_test=windows.x_train[:0], y_test=windows.y_train[:0]
+    )
     errors = predict_errors(model, training_only, prepared, cfg.scoring, cfg.trainer)
     scores = align_errors(errors, n, n, windows.span, cfg.data.stride, cfg.scoring)
     split = row_splits(n, n, windows)

@@ -77,5 +77,7 @@ def load_dataset(data: DataConfig) -> Dataset:
     dataset = source.load(data)
     if not data.resample:
         return dataset
-    rule = data.resample
-    return replace(dataset, load=lambda name: resample_series(dataset.load(name), rule))
+    rule, origin, fill = data.resample, data.resample_origin, data.resample_fill
+    return replace(
+        dataset, load=lambda name: resample_series(dataset.load(name), rule, origin, fill)
+    )
