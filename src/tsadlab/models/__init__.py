@@ -104,6 +104,13 @@ def is_keras_model(model: ModelConfig) -> bool:
     return MODELS.get(model.name).keras
 
 
+def uses_keras(model: ModelConfig) -> bool:
+    """Whether fitting `model` runs Keras: a Keras model, or a detector with Keras `members`
+    (an ensemble), which then needs the run's backend loaded first."""
+    members = getattr(model, "members", None) or []
+    return is_keras_model(model) or any(MODELS.get(str(m)).keras for m in members)
+
+
 def build_model(model: ModelConfig, window: int, n_features: int, seed: int = 0) -> Any:
     """Build the configured model (a Keras model compiled, or a WindowDetector). Keras must
     already run on the chosen backend (`runtime.load_keras`)."""

@@ -9,7 +9,7 @@ import pandas as pd
 
 from tsadlab.data.windows import Windows
 from tsadlab.errors import TrainingError
-from tsadlab.models import ModelConfig, WindowDetector, build_model, is_keras_model
+from tsadlab.models import ModelConfig, WindowDetector, build_model, uses_keras
 from tsadlab.runtime import Backend, load_keras, seed_everything
 from tsadlab.training.config import TrainerConfig
 from tsadlab.training.data import training_data
@@ -19,7 +19,7 @@ from tsadlab.training.resume import TrainingBackup
 def new_model(model: ModelConfig, window: int, n_features: int, seed: int, backend: Backend) -> Any:
     """The configured model, built on a fresh Keras session seeded with `seed` (a detector
     gets the seed as a parameter)."""
-    if is_keras_model(model):
+    if uses_keras(model):
         keras = load_keras(backend)
         # Runs in one process (sweeps, searches, notebooks) must not accumulate graphs.
         keras.backend.clear_session()
