@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 	# its detectors' module imports (pure Python on numpy and pandas)
 	$(BIN)/python -m pip install --no-deps tsb-ad==1.5 hurst==0.0.5
 	# Orion 0.7.1's preprocessing primitives (ml-stars), which its data steps are tested
-	# against; its pins would pull in MLBlocks and TensorFlow 2.14, and only its code is needed
+	# against; their pins would pull in MLBlocks and TensorFlow 2.14: only the code is needed
 	$(BIN)/python -m pip install --no-deps ml-stars==0.2.3
+	# Orion 0.7.1 itself, whose AER and LSTM-DT scores are tested against, and pyts, whose
+	# DTW its AER score calls (Orion pins it below 0.14)
+	$(BIN)/python -m pip install --no-deps orion-ml==0.7.1 pyts==0.13.0
 	touch $(STAMP)
 
 setup: $(STAMP) ## create .venv and install tsadlab with its dev tools
@@ -39,8 +42,8 @@ bench: setup ## the speed and memory benchmark (installs the `bench` extra: a CP
 	$(BIN)/python -m pip install -e '.[dev,bench]'
 	$(BIN)/python experiments/benchmarks/run.py
 
-test: setup ## fast tests (everything not marked slow)
-	$(BIN)/python -m pytest -m "not slow"
+test: setup ## fast tests (everything not marked slow), on two workers
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 test-all: setup ## every test, slow ones included
 	$(BIN)/python -m pytest

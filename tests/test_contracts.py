@@ -178,7 +178,9 @@ def test_scoring_error_contract(name):
         perfect, off = error.compute(x, x), error.compute(x, noisy)
         assert perfect.shape == off.shape == (6,)
     np.testing.assert_allclose(perfect, 0.0, atol=1e-12)
-    assert (off > 0).all()
+    # an imperfect reconstruction never scores below a perfect one, and somewhere above it
+    # (an error min-max scaled over the part, such as AER's sum, is 0 at its smallest row)
+    assert (off >= 0).all() and off.max() > 0
 
 
 def packaged_yaml(group: str) -> list[str]:

@@ -105,6 +105,7 @@ def test_bad_settings_of_other_models(name, params, message):
 
 def test_unknown_model_name_lists_the_registered_ones():
     with pytest.raises(
-        ConfigError, match="model.name=transformer \\(must be one of conv_ae, dense_ae, gru_ae"
+        ConfigError,
+        match="model.name=transformer \\(must be one of aer, cnn_forecaster, conv_ae, dense_ae",
     ):
         model_config("transformer")

@@ -63,6 +63,7 @@ def test_orion_experiment_composes_orions_settings():
         "alignment": "end",
         "smoothing": 0.01,
         "smoothing_of": "windows",
+        "smoothing_kind": "rolling_mean",
     }
     assert s["threshold"]["name"] == "windowed_std" and s["threshold"]["k"] == 4.0
     assert s["threshold"]["min_percent"] == 0.13

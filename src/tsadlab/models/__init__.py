@@ -155,6 +155,6 @@ def load_keras_model(path: str | Path) -> Any:
     (Keras must already run on the chosen backend)."""
     import keras
 
-    from tsadlab.models import _keras  # noqa: F401  (registers the custom layers)
+    from tsadlab.models import _keras, _usad_keras  # noqa: F401  (register the custom layers)
 
     return keras.saving.load_model(path, safe_mode=True)

@@ -67,3 +67,25 @@ class ZeroStep(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], 1, input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package="tsadlab")
+class AerLoss(keras.losses.Loss):
+    """AER's loss (Wong et al., 2022): the MSE of a window's first step (the reverse
+    regression), of its inner steps (the reconstruction) and of its last step (the forward
+    regression), weighted reg_ratio / 2, 1 - reg_ratio and reg_ratio / 2. Per window, so that
+    the batch mean equals Orion's three weighted outputs' losses."""
+
+    def __init__(self, reg_ratio: float = 0.5, name: str = "aer_loss", **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+        self.reg_ratio = reg_ratio
+
+    def call(self, y_true, y_pred):
+        squared = ops.square(y_pred - y_true)
+        reverse = ops.mean(squared[:, 0], axis=-1)
+        inner = ops.mean(squared[:, 1:-1], axis=(1, 2))
+        forward = ops.mean(squared[:, -1], axis=-1)
+        return self.reg_ratio / 2 * (reverse + forward) + (1 - self.reg_ratio) * inner
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "reg_ratio": self.reg_ratio}

@@ -16,6 +16,12 @@ Differences from TSB-AD's `run_Sub_PCA`, both deliberate:
   unsupervised protocol fits on the whole series: `protocol=orion` does that here), and the
   constant columns pruned in fitting are pruned in scoring too (TSB-AD's
   `decision_function` forgets to, and fails on new data when any was pruned).
+
+The rest of the leaderboard's subsequence and statistical detectors live in their families'
+modules: `neighbours` (sub_knn, sub_lof), `histogram` (sub_hbos), `isolation`
+(sub_iforest), `one_class_svm` (sub_ocsvm), `clustering` (kmeans), `poly` and
+`matrix_profile`; what they share with Sub-PCA (flattening, TSB-AD's normalisations) is in
+`_windows`.
 """
 
 from dataclasses import dataclass
@@ -27,6 +33,7 @@ from sklearn.preprocessing import StandardScaler
 
 from tsadlab.errors import ConfigError
 from tsadlab.models import DetectorConfig, WindowDetector, register_model
+from tsadlab.models._windows import flat_windows
 
 
 @dataclass
@@ -45,7 +52,7 @@ class SubPcaDetector(WindowDetector):
         self.n_components = n_components
 
     def fit(self, windows: np.ndarray) -> "SubPcaDetector":
-        flat = np.asarray(windows, dtype=np.float64).reshape(len(windows), -1)
+        flat = flat_windows(windows)
         self.scaler_ = StandardScaler().fit(flat)
         standard = self.scaler_.transform(flat)
         # a column constant over the training windows is all zeros once standardised
@@ -54,8 +61,7 @@ class SubPcaDetector(WindowDetector):
         return self
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
-        flat = np.asarray(windows, dtype=np.float64).reshape(len(windows), -1)
-        standard = self.scaler_.transform(flat)[:, self.kept_]
+        standard = self.scaler_.transform(flat_windows(windows))[:, self.kept_]
         distances = cdist(standard, self.pca_.components_)
         return (distances / self.pca_.explained_variance_ratio_).sum(axis=1)
 

@@ -12,7 +12,13 @@ An error kind is registered with the function that computes it:
     @register_error("forecast_mae", forecast=True)  # a forecaster's output against the
     def forecast_mae(y, y_hat): ...                 # row it forecasts: (m, d), (m, d) -> (m,)
 
-where `stack[i]` holds every reconstruction of row i (NaN where fewer windows cover it).
+    @register_error("aer", per_row=True, whole_part=True)  # a row error computed over the
+    def aer(values, stack): ...                            # whole part at once (Orion's AER)
+
+where `stack[i]` holds every reconstruction of row i (NaN where fewer windows cover it). A
+row error is computed chunk by chunk over a long part (each call sees a run of rows); one
+with steps over the whole series (an EWMA, a min-max scaling) says `whole_part=True` and is
+called once per part, with every row's stack (rows x window x features floats at once).
 """
 
 from collections.abc import Callable
@@ -27,13 +33,15 @@ from tsadlab.registry import Kind, Registry, origin
 class ScoringError:
     """A registered error kind: per window (then aligned to rows) or per row; a forecast
     error compares the model's output with the window's fit target (`model.target=next`: the
-    row after the window) instead of with the window itself."""
+    row after the window) instead of with the window itself; a whole-part error is a row
+    error computed once over each part (train, test), never over a chunk of its rows."""
 
     name: str
     per_row: bool
     compute: Callable[[np.ndarray, np.ndarray], np.ndarray]
     origin: str
     forecast: bool = False
+    whole_part: bool = False
 
 
 SCORING_ERRORS: Registry[ScoringError] = Registry(
@@ -42,14 +50,17 @@ SCORING_ERRORS: Registry[ScoringError] = Registry(
 
 
 def register_error(
-    name: str, per_row: bool = False, forecast: bool = False
+    name: str, per_row: bool = False, forecast: bool = False, whole_part: bool = False
 ) -> Callable[[Callable], Callable]:
     """Register the decorated function as the error kind `name`."""
     if per_row and forecast:
         raise TypeError(f"error kind {name}: a forecast error is one per window, not per row")
+    if whole_part and not per_row:
+        raise TypeError(f"error kind {name}: a whole-part error is a row error (per_row=True)")
 
     def decorate(compute: Callable) -> Callable:
-        SCORING_ERRORS.add(ScoringError(name, per_row, compute, origin(compute), forecast))
+        spec = ScoringError(name, per_row, compute, origin(compute), forecast, whole_part)
+        SCORING_ERRORS.add(spec)
         return compute
 
     return decorate

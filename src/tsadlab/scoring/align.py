@@ -6,7 +6,7 @@ import pandas as pd
 
 from tsadlab.errors import ConfigError, choice
 from tsadlab.scoring import SCORING_ERRORS
-from tsadlab.scoring.config import Alignment, ScoringConfig, SmoothingBase
+from tsadlab.scoring.config import Alignment, ScoringConfig, SmoothingBase, SmoothingKind
 
 MAX_SMOOTHING_ROWS = 200  # Orion's cap on its rolling-mean window
 
@@ -31,7 +31,7 @@ def align_errors(
             # per-row errors cover the rows of their windows: n windows cover n + span - 1 rows
             covered = int(np.isfinite(scores).sum())
             base = len(e) if not per_row else max((covered - span) // stride + 1, 0)
-        parts.append(smooth_scores(scores, scoring.smoothing, base))
+        parts.append(smooth_scores(scores, scoring.smoothing, base, scoring.smoothing_kind))
     return np.concatenate(parts)
 
 
@@ -68,13 +68,28 @@ def point_scores(
     return scores
 
 
-def smooth_scores(scores: np.ndarray, fraction: float, base: int | None = None) -> np.ndarray:
+def smooth_scores(
+    scores: np.ndarray,
+    fraction: float,
+    base: int | None = None,
+    kind: SmoothingKind = SmoothingKind.rolling_mean,
+) -> np.ndarray:
     """Centered rolling mean over `fraction` of `base` (the rows by default; Orion takes it
-    of the windows) rows, at most 200, as Orion smooths.
+    of the windows) rows, at most 200, as Orion smooths reconstruction errors; or (`ewma`)
+    the exponentially weighted mean of the scored rows with that span, uncapped, as Orion
+    smooths regression errors.
 
     0 leaves the scores as they are.
     """
-    window = min(int((len(scores) if base is None else base) * fraction), MAX_SMOOTHING_ROWS)
+    size = int((len(scores) if base is None else base) * fraction)
+    if choice(SmoothingKind, kind, "scoring.smoothing_kind") is SmoothingKind.ewma:
+        if size < 2:  # a span of 1 is the scores themselves
+            return scores
+        smoothed = scores.astype(np.float64, copy=True)
+        scored = np.isfinite(scores)  # Orion's errors start at the first scored row
+        smoothed[scored] = pd.Series(scores[scored]).ewm(span=size).mean().to_numpy()
+        return smoothed
+    window = min(size, MAX_SMOOTHING_ROWS)
     if window < 2:
         return scores
     rolled = pd.Series(scores).rolling(window, center=True, min_periods=max(1, window // 2))

@@ -23,15 +23,25 @@ class SmoothingBase(Enum):
     windows = "windows"
 
 
+class SmoothingKind(Enum):
+    """How scores are smoothed over `scoring.smoothing`'s fraction: a centred rolling mean
+    (at most 200 rows: Orion's `reconstruction_errors`) or an exponentially weighted mean of
+    that span (Orion's `regression_errors`, LSTM-DT's)."""
+
+    rolling_mean = "rolling_mean"
+    ewma = "ewma"
+
+
 @dataclass
 class ScoringConfig:
     """Reconstruction error kind (a registered one), alignment, and Orion's smoothing over a
-    fraction of the rows or of the windows (0: none)."""
+    fraction of the rows or of the windows (0: none), by rolling or EWMA mean."""
 
     error: str = "mae"
     alignment: Alignment = Alignment.end
     smoothing: float = 0.0
     smoothing_of: SmoothingBase = SmoothingBase.rows
+    smoothing_kind: SmoothingKind = SmoothingKind.rolling_mean
 
     def __post_init__(self) -> None:
         SCORING_ERRORS.get(self.error)  # one line naming the registered kinds

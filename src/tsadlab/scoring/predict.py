@@ -132,9 +132,18 @@ def predicted_row_errors(
 ) -> np.ndarray:
     """Each row's error against every reconstruction of it, predicted in chunks: a row is
     scored once no later window covers it, so only a chunk of windows, the reconstructions
-    still needed by later rows and their rows' stack are held."""
+    still needed by later rows and their rows' stack are held. A whole-part error (EWMA,
+    min-max over the part) is computed once, from the stack of every row of the part."""
     batch, w = trainer.predict_batch_size, x.shape[1]
     chunk = _chunk(batch, stride)  # rows x window x features floats are held per chunk
+    if error.whole_part:
+        predicted = []
+        for start in range(0, len(x), chunk):
+            windows = np.ascontiguousarray(x[start : start + chunk])
+            predicted.append(model.predict(windows, batch_size=batch, verbose=0))
+            raise_if_terminated()
+        stack = row_stack(np.arange(len(x)), np.concatenate(predicted), stride, 0, len(values))
+        return np.asarray(error.compute(values, stack), dtype=np.float64)
     errors = np.full(len(values), np.nan)
     kept_index, kept = np.empty(0, dtype=np.int64), x[:0].astype(np.float32)
     done = 0  # rows before this one are scored
