@@ -121,3 +121,33 @@ def test_tsb_ad_lstmad_network_computes_what_ours_does():
     with torch.no_grad():
         expected = theirs(torch.tensor(x))[0].numpy()
     np.testing.assert_allclose(ours.predict(x, verbose=0), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("name", "stream"), [("cnn_forecaster", False), ("lstm_dt", False), ("cnn_forecaster", True)]
+)
+def test_a_two_channel_forecaster_fits_each_window_to_its_next_row(
+    tmp_path: Path, write_csv, name, stream
+):
+    t = np.arange(300)
+    values = np.stack([np.sin(t / 6), np.cos(t / 9)], axis=1)
+    path = write_csv(pd.DataFrame({"a": values[:, 0], "b": values[:, 1]}).to_csv(index=False))
+    overrides = ["data=csv", f"data.path={path}", "data.time_column=null"]
+    overrides += ["data.value_columns=[a,b]", "data.window=12", f"model={name}"]
+    overrides += ["trainer.epochs=1", "trainer.verbose=0", "scoring.error=forecast_mae"]
+    overrides += ["trainer.steps_per_epoch=3"] if stream else []
+    result = run(compose_config(overrides), tmp_path / "run")
+    assert np.isfinite(result.scores["score"].to_numpy()[12:]).any()
+
+
+def test_a_forecasters_targets_are_its_rows_and_a_sequence_models_are_stretched():
+    from tsadlab.training.batches import WindowBatches
+    from tsadlab.training.data import fit_targets
+
+    x = np.zeros((8, 5, 2), dtype=np.float32)
+    y = np.arange(16, dtype=np.float32).reshape(8, 2)
+    assert fit_targets(x, y, sequence_output=False) is y
+    stretched = fit_targets(x, y)
+    assert stretched.shape == x.shape and (stretched[:, 3] == y).all()
+    assert WindowBatches(x, y, 4, stretch=False)[1][1].tolist() == y[4:].tolist()
+    assert WindowBatches(x, y, 4)[1][1].shape == (4, 5, 2)

@@ -8,7 +8,8 @@ import numpy as np
 
 class WindowBatches(keras.utils.PyDataset):
     """Batches of windows and their fit targets (`y`: the row after each window, or None to
-    reconstruct the window) copied from read-only views, one batch at a time.
+    reconstruct the window) copied from read-only views, one batch at a time; `stretch`
+    repeats a target row at every step, for a model whose output is a sequence.
 
     `order`: `sequential` (every window, in time order, as Keras' unshuffled fit), `shuffle`
     (every window, a new order each epoch) or `sample` (`steps` batches drawn afresh each epoch
@@ -28,12 +29,14 @@ class WindowBatches(keras.utils.PyDataset):
         steps: int | None = None,
         seed: int = 0,
         first_epoch: int = 0,
+        stretch: bool = True,
     ) -> None:
         super().__init__()
         if order not in self.ORDERS:
             raise ValueError(f"order={order} (must be one of {self.ORDERS})")
         self.x, self.y, self.batch_size = x, y, batch_size
         self.order, self.seed, self.epoch = order, seed, first_epoch
+        self.stretch = stretch  # a sequence output: the target row at every step
         available = -(-len(x) // batch_size)
         self.steps = available if steps is None else max(1, min(steps, available))
         self._indices = self._epoch_indices()
@@ -49,9 +52,12 @@ class WindowBatches(keras.utils.PyDataset):
         x = np.ascontiguousarray(self.x[chosen])
         if self.y is None:  # reconstruction: the window is its own target
             return x, x
-        # target `next`: one row per window, spread over every output step as the model's
-        # output is shaped (see training.data.fit_targets)
-        return x, np.ascontiguousarray(np.broadcast_to(self.y[chosen][:, None, :], x.shape))
+        # target `next`: one row per window, spread over every output step when the model's
+        # output is a sequence (see training.data.fit_targets)
+        y = np.ascontiguousarray(self.y[chosen])
+        return x, np.ascontiguousarray(
+            np.broadcast_to(y[:, None, :], x.shape)
+        ) if self.stretch else y
 
     def on_epoch_end(self) -> None:
         self.epoch += 1

@@ -11,14 +11,15 @@ from tsadlab.training.config import TrainerConfig
 STREAM_ABOVE_BYTES = 256 * 2**20
 
 
-def fit_targets(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def fit_targets(x: np.ndarray, y: np.ndarray, sequence_output: bool = True) -> np.ndarray:
     """Targets shaped like the model output.
 
-    For target `next`, y is the (m, d) row after each window. The tutorial passes it as is
-    and Keras silently broadcasts it over every output step; broadcasting here says so openly
-    and gives the same loss.
+    For target `next`, y is the (m, d) row after each window. A model whose output is a
+    sequence (the tutorial's) is fitted to that row at every output step: the tutorial passes
+    it as is and Keras silently broadcasts it; broadcasting here says so openly and gives the
+    same loss. A forecaster's output is the (m, d) row itself: y as it is.
     """
-    if y.shape == x.shape:
+    if y.shape == x.shape or not sequence_output:
         return y
     return np.broadcast_to(y[:, None, :], x.shape)
 
@@ -32,16 +33,31 @@ def stream_windows(n_windows: int, window_shape: tuple, steps_per_epoch: int | N
 
 
 def training_data(
-    x: np.ndarray, y: np.ndarray, at: int, trainer: TrainerConfig, seed: int, first_epoch: int
+    x: np.ndarray,
+    y: np.ndarray,
+    at: int,
+    trainer: TrainerConfig,
+    seed: int,
+    first_epoch: int,
+    sequence_output: bool = True,
 ) -> tuple[Any, np.ndarray | None, Any]:
     """(windows, targets, validation pair) as arrays, or (batches, None, validation batches)
-    when streaming (see `stream_windows`); validation is the windows from `at` on."""
+    when streaming (see `stream_windows`); validation is the windows from `at` on. Targets
+    are shaped like the model's output (`sequence_output`: one row per step; see
+    `fit_targets`)."""
     steps = trainer.steps_per_epoch
     if not stream_windows(len(x), x.shape[1:], steps):
         validation = None
         if at < len(x):
-            validation = (np.ascontiguousarray(x[at:]), fit_targets(x[at:], y[at:]))
-        return np.ascontiguousarray(x[:at]), fit_targets(x[:at], y[:at]), validation
+            validation = (
+                np.ascontiguousarray(x[at:]),
+                fit_targets(x[at:], y[at:], sequence_output),
+            )
+        return (
+            np.ascontiguousarray(x[:at]),
+            fit_targets(x[:at], y[:at], sequence_output),
+            validation,
+        )
     from tsadlab.training.batches import WindowBatches  # imports Keras
 
     batch = trainer.batch_size
@@ -51,9 +67,13 @@ def training_data(
     def part(rows: slice) -> tuple[np.ndarray, np.ndarray | None]:
         return x[rows], None if reconstruct else y[rows]
 
-    train = WindowBatches(*part(slice(None, at)), batch, order, steps, seed, first_epoch)
+    train = WindowBatches(
+        *part(slice(None, at)), batch, order, steps, seed, first_epoch, sequence_output
+    )
     validation = None
     if at < len(x):
         validation_order = "even" if steps else "sequential"
-        validation = WindowBatches(*part(slice(at, None)), batch, validation_order, steps)
+        validation = WindowBatches(
+            *part(slice(at, None)), batch, validation_order, steps, stretch=sequence_output
+        )
     return train, None, validation

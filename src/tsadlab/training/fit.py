@@ -49,7 +49,9 @@ def fit(
         model.fit(x[:at])
         return pd.DataFrame({"epoch": pd.Series(dtype=int), "loss": pd.Series(dtype=float)})
     first_epoch = backup.initial_epoch if backup else initial_epoch
-    train, targets, validation = training_data(x, y, at, trainer, seed, first_epoch)
+    train, targets, validation = training_data(
+        x, y, at, trainer, seed, first_epoch, outputs_sequence(model)
+    )
     tensorboard = run_dir / "tensorboard" if trainer.tensorboard and run_dir else None
     return fit_keras(
         model,
@@ -63,6 +65,15 @@ def fit(
         initial_epoch=initial_epoch,
         backup=backup,
     )
+
+
+def outputs_sequence(model: Any) -> bool:
+    """Whether a Keras model outputs a sequence of rows (an autoencoder, the tutorial's
+    model) rather than one row per window (a forecaster)."""
+    try:
+        return len(model.output_shape) == 3
+    except (AttributeError, ValueError):  # a subclassed model (USAD) reconstructs windows
+        return True
 
 
 def fit_keras(
