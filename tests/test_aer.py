@@ -222,14 +222,18 @@ def test_bad_aer_settings_are_one_line(params, window, message):
         build_model(model_config("aer", **params), window, 1)
 
 
-def test_an_aer_run_scores_each_part_on_its_own(tmp_path: Path):
-    result = run(compose_config(RUN), tmp_path / "run")
-    scores = result.scores
-    for part in ("train", "test"):
-        rows = scores["split"].isin(["train", "val"]) if part == "train" else scores.split == part
-        part_scores = scores.loc[rows, "score"].to_numpy()
-        assert np.isfinite(part_scores).all()  # every row of a part is in one of its windows
-        assert part_scores.min() >= 1.0 and part_scores.max() <= 4.0  # mult: [1, 2] x [1, 2]
+def test_an_aer_score_is_refused_on_a_run_with_a_test_part_before_training(tmp_path: Path):
+    # min-max scaled over the part it scores: a test part would be scaled on itself
+    with pytest.raises(ConfigError, match="scoring.error=aer on a run with a test part"):
+        run(compose_config(RUN), tmp_path / "run")
+    assert not (tmp_path / "run" / "history.csv").exists()
+
+
+def test_an_aer_score_of_another_model_is_refused(tmp_path: Path):
+    overrides = [o for o in RUN if not o.startswith("model")] + ["protocol=orion"]
+    overrides += ["model=lstm_ae", "model.encoder_units=[4]", "model.decoder_units=[4]"]
+    with pytest.raises(ConfigError, match="it reads the output of model=aer"):
+        run(compose_config(overrides), tmp_path / "run")
 
 
 def test_an_aer_run_under_orions_protocol_is_one_part(tmp_path: Path):

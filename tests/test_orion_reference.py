@@ -4,6 +4,7 @@ its imputation, and its windows."""
 
 import sys
 import types
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -80,3 +81,30 @@ def test_windows_stopping_one_row_early_are_orions(orion_preprocessing, n_train)
     windows = make_windows(prepared, 100, Target.reconstruction, 1, 0.0, tail_rows=1)
     assert len(windows.x_train) == n_train - 100
     np.testing.assert_array_equal(windows.x_train, expected)
+
+
+def test_filling_with_the_mean_takes_the_training_parts_mean():
+    series = replace(nab_like(1), train_end=1500)
+    ours = resample_series(series, "3600s", ResampleOrigin.start, ResampleFill.mean)
+    interpolated = resample_series(series, "3600s", ResampleOrigin.start)
+    empty = ~np.isclose(ours.values[:, 0], interpolated.values[:, 0])
+    assert empty.any()
+    frame = pd.DataFrame(series.values[:1500], index=series.timestamps[:1500])
+    training_mean = frame.resample("3600s", origin="start").mean().mean().iloc[0]
+    np.testing.assert_allclose(ours.values[empty, 0], training_mean)
+
+
+def test_filling_with_the_mean_under_a_split_by_fraction_is_one_line():
+    from conftest import compose_config
+
+    from tsadlab.config import to_run_config
+    from tsadlab.errors import ConfigError
+    from tsadlab.protocol import fitted_data
+
+    cfg = to_run_config(compose_config(["data.resample=7D", "data.resample_fill=mean"]))
+    with pytest.raises(ConfigError, match="data.resample_fill=mean with a split"):
+        fitted_data(cfg.data, cfg.protocol)
+    orion = to_run_config(
+        compose_config(["data.resample=7D", "data.resample_fill=mean", "protocol=orion"])
+    )
+    assert fitted_data(orion.data, orion.protocol).train_fraction == 1.0

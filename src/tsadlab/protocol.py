@@ -16,7 +16,8 @@ from enum import Enum
 
 import numpy as np
 
-from tsadlab.data.config import DataConfig
+from tsadlab.data.config import DataConfig, ResampleFill
+from tsadlab.errors import ConfigError
 
 
 class Protocol(Enum):
@@ -28,9 +29,19 @@ class Protocol(Enum):
 
 
 def fitted_data(data: DataConfig, protocol: Protocol) -> DataConfig:
-    """The data config whose split `prepare` applies: Orion's fits on every row."""
+    """The data config whose split `prepare` applies: Orion's fits on every row. Filling
+    empty intervals with the series' mean (`data.resample_fill=mean`, Orion's) is refused
+    with a split by fraction or date: the mean would carry test values into training rows."""
     if protocol is Protocol.orion:
-        return replace(data, train_fraction=1.0, test_start=None, source_split=False)
+        data = replace(data, train_fraction=1.0, test_start=None, source_split=False)
+    mean_fill = data.resample and ResampleFill(data.resample_fill) is ResampleFill.mean
+    if mean_fill and (data.train_fraction < 1.0 or data.test_start is not None):
+        raise ConfigError(
+            "Received: data.resample_fill=mean with a split by data.train_fraction or "
+            "data.test_start (the whole series' mean would fill training intervals with "
+            "test values: use protocol=orion or data.train_fraction=1.0, as Orion does, "
+            "or data.resample_fill=interpolate)"
+        )
     return data
 
 

@@ -27,7 +27,7 @@ from tsadlab.protocol import fitted_data
 from tsadlab.run_summary import detector_record, run_metrics
 from tsadlab.runtime import raise_if_terminated
 from tsadlab.scoring.align import align_errors
-from tsadlab.scoring.predict import predict_errors
+from tsadlab.scoring.predict import check_scoring, predict_errors
 from tsadlab.training.fit import fit, new_model
 from tsadlab.training.resume import TrainingBackup
 
@@ -118,6 +118,7 @@ def run_stages(
     )
     with timer("train"):
         model = new_model(cfg.model, data.window, windows.x_train.shape[2], cfg.seed, cfg.backend)
+        check_scoring(model, cfg.scoring, windows, cfg.model.name)  # before any training
         history = fit(model, windows, cfg.trainer, cfg.seed, run_dir, backup=backup)
     with timer("score"):
         errors = predict_errors(model, windows, prepared, cfg.scoring, cfg.trainer)

@@ -21,11 +21,12 @@ def resample_series(
 
     Intervals start on the clock, or with `origin=start` at the first timestamp as Orion's
     `time_segments_aggregate` starts them. Intervals with no rows are interpolated in time,
-    or with `fill=mean` get the mean of the non-empty intervals, as Orion's pipelines fill
-    them (`SimpleImputer` after the aggregation); their label is 1 only inside a labeled
-    window. A split the source defined moves to the first interval holding any test row: an
-    interval that mixes training and test rows is test, so no test row is ever averaged into
-    training.
+    or with `fill=mean` get the mean of the non-empty intervals of the training part (of the
+    whole series when the source defines no split: a split by fraction is refused with it,
+    see `protocol.fitted_data`), as Orion's pipelines fill them (`SimpleImputer` after the
+    aggregation); their label is 1 only inside a labeled window. A split the source defined
+    moves to the first interval holding any test row: an interval that mixes training and
+    test rows is test, so no test row is ever averaged into training.
     """
     origin = choice(ResampleOrigin, origin, "data.resample_origin")
     fill = choice(ResampleFill, fill, "data.resample_fill")
@@ -42,8 +43,17 @@ def resample_series(
             f"Received: data.resample={rule} (must be a pandas offset such as 600s, 1h, 1D)"
         ) from None
     values = frame.mean()
+    train_end = series.train_end
+    if train_end is not None and train_end < len(series):
+        # the last original row of each interval (an empty one: of the intervals before it)
+        last_row = pd.Series(np.arange(len(series)), index=series.timestamps)
+        last_row = last_row.resample(rule, **bins)
+        holds_test = last_row.max().ffill().to_numpy() >= train_end
+        train_end = int(np.argmax(holds_test))
     if fill is ResampleFill.mean:
-        values = values.fillna(values.mean())
+        # the training part's mean: no test value reaches a training row (Orion's protocol
+        # fits on the whole series, whose mean it is then)
+        values = values.fillna(values.iloc[:train_end].mean())
     else:
         values = values.interpolate(method="time", limit_direction="both")
     labels = None
@@ -54,13 +64,6 @@ def resample_series(
         inside = (grouped.ffill() == 1) & (grouped.bfill() == 1)
         labels = grouped.where(grouped.notna(), inside).to_numpy().astype(np.int8)
     timestamps = pd.DatetimeIndex(values.index)
-    train_end = series.train_end
-    if train_end is not None and train_end < len(series):
-        # the last original row of each interval (an empty one: of the intervals before it)
-        last_row = pd.Series(np.arange(len(series)), index=series.timestamps)
-        last_row = last_row.resample(rule, **bins)
-        holds_test = last_row.max().ffill().to_numpy() >= train_end
-        train_end = int(np.argmax(holds_test))
     return replace(
         series, timestamps=timestamps, values=values.to_numpy(), labels=labels, train_end=train_end
     )

@@ -42,6 +42,7 @@ class ScoringError:
     origin: str
     forecast: bool = False
     whole_part: bool = False
+    for_model: str | None = None  # the only model whose output it reads (AER's: model=aer)
 
 
 SCORING_ERRORS: Registry[ScoringError] = Registry(
@@ -50,16 +51,23 @@ SCORING_ERRORS: Registry[ScoringError] = Registry(
 
 
 def register_error(
-    name: str, per_row: bool = False, forecast: bool = False, whole_part: bool = False
+    name: str,
+    per_row: bool = False,
+    forecast: bool = False,
+    whole_part: bool = False,
+    for_model: str | None = None,
 ) -> Callable[[Callable], Callable]:
-    """Register the decorated function as the error kind `name`."""
+    """Register the decorated function as the error kind `name` (`for_model`: the model
+    whose output layout it reads, refused with any other)."""
     if per_row and forecast:
         raise TypeError(f"error kind {name}: a forecast error is one per window, not per row")
     if whole_part and not per_row:
         raise TypeError(f"error kind {name}: a whole-part error is a row error (per_row=True)")
 
     def decorate(compute: Callable) -> Callable:
-        spec = ScoringError(name, per_row, compute, origin(compute), forecast, whole_part)
+        spec = ScoringError(
+            name, per_row, compute, origin(compute), forecast, whole_part, for_model
+        )
         SCORING_ERRORS.add(spec)
         return compute
 

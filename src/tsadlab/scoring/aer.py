@@ -215,7 +215,7 @@ def aer_scores(
     return scores
 
 
-@register_error("aer", per_row=True, whole_part=True)
+@register_error("aer", per_row=True, whole_part=True, for_model="aer")
 def aer(values: np.ndarray, stack: np.ndarray) -> np.ndarray:
     """AER's score (Wong et al., 2022; Orion's score_anomalies): EWMA-smoothed bidirectional
     regression error times DTW reconstruction error, each min-max scaled to [1, 2]; needs
@@ -223,7 +223,7 @@ def aer(values: np.ndarray, stack: np.ndarray) -> np.ndarray:
     return aer_scores(values, stack, comb="mult")
 
 
-@register_error("aer_sum", per_row=True, whole_part=True)
+@register_error("aer_sum", per_row=True, whole_part=True, for_model="aer")
 def aer_sum(values: np.ndarray, stack: np.ndarray) -> np.ndarray:
     """AER's regression and DTW reconstruction errors, each min-max scaled to [0, 1], mixed
     half and half (Orion's comb=sum, lambda_rec 0.5, its NAB setting for realAWSCloudwatch
@@ -231,7 +231,7 @@ def aer_sum(values: np.ndarray, stack: np.ndarray) -> np.ndarray:
     return aer_scores(values, stack, comb="sum")
 
 
-@register_error("aer_reg", per_row=True, whole_part=True)
+@register_error("aer_reg", per_row=True, whole_part=True, for_model="aer")
 def aer_reg(values: np.ndarray, stack: np.ndarray) -> np.ndarray:
     """AER's bidirectional regression error alone, EWMA-smoothed (Orion's comb=reg, its NAB
     setting for realTraffic and artificialWithAnomaly); needs model=aer. Computed over each

@@ -41,11 +41,7 @@ def predict_errors(
     """
     error = SCORING_ERRORS.get(scoring.error)
     self_scoring = scores_itself(model)
-    if self_scoring and (error.per_row or error.forecast):
-        raise ConfigError(
-            f"Received: scoring.error={scoring.error} with a model that scores windows its "
-            "own way (use a per-window error such as scoring.error=mae, which it ignores)"
-        )
+    check_scoring(model, scoring, windows)
     model = scoring_model(model, len(windows.x_train) + len(windows.x_test), trainer)
     parts = {
         "train": (windows.x_train, windows.y_train, prepared.model_input[: prepared.n_train]),
@@ -113,6 +109,48 @@ def predicted_window_errors(
         errors[start : start + len(windows)] = error.compute(against, predicted)
         raise_if_terminated()
     return errors
+
+
+def check_scoring(
+    model: Any, scoring: ScoringConfig, windows: Windows, name: str | None = None
+) -> None:
+    """Refuse, in one line and before any training, a scoring error the built model cannot
+    be scored by: a forecast error without a forecasting target, a reconstruction error of a
+    forecaster, a row error of a model that scores windows itself, an error written for
+    another model's output, and a whole-part error (min-max scaled over the part it scores:
+    AER's) on a run with a test part, whose scores would be scaled on the test part itself."""
+    error = SCORING_ERRORS.get(scoring.error)
+    if scores_itself(model):
+        if error.per_row or error.forecast:
+            raise ConfigError(
+                f"Received: scoring.error={scoring.error} with a model that scores windows its "
+                "own way (use a per-window error such as scoring.error=mae, which it ignores)"
+            )
+        return
+    name = name or getattr(model, "name", None)  # the registered name (a Keras model's own)
+    if error.for_model and name != error.for_model:
+        raise ConfigError(
+            f"Received: scoring.error={scoring.error} with model={name} (it reads the output "
+            f"of model={error.for_model}: use that model, or scoring.error=mae)"
+        )
+    forecasts = len(getattr(model, "output_shape", ())) == 2  # one row per window
+    if error.forecast and windows.y_train.shape == windows.x_train.shape:
+        raise ConfigError(
+            f"Received: scoring.error={error.name} with model.target=reconstruction (a "
+            "forecast error compares the forecast with the next row: use model.target=next)"
+        )
+    if forecasts and not error.forecast:
+        raise ConfigError(
+            f"Received: scoring.error={error.name} with a model whose output is one row per "
+            "window (a forecaster: use scoring.error=forecast_mse or forecast_mae)"
+        )
+    if error.whole_part and len(windows.x_test):
+        raise ConfigError(
+            f"Received: scoring.error={error.name} on a run with a test part (its scores are "
+            "min-max scaled over the part they score, so a threshold fitted on training "
+            "scores would judge test scores scaled on themselves: use protocol=orion or "
+            "data.train_fraction=1.0)"
+        )
 
 
 def scores_itself(model: Any) -> bool:

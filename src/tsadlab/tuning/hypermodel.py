@@ -25,7 +25,7 @@ from tsadlab.metrics.vus import vus_buffer
 from tsadlab.models import is_keras_model
 from tsadlab.protocol import Protocol, fitted_data
 from tsadlab.scoring.align import align_errors
-from tsadlab.scoring.predict import predict_errors
+from tsadlab.scoring.predict import check_scoring, predict_errors
 from tsadlab.training.fit import fit, new_model
 from tsadlab.tuning.config import LOSS_OBJECTIVE, detection_objectives
 from tsadlab.tuning.space import SearchSpace, apply_values
@@ -106,6 +106,8 @@ class PipelineHyperModel(keras_tuner.HyperModel):
         try:
             cfg = self.trial_config(hp)
             prepared, windows = self.windows(cfg)
+            if self.objective != LOSS_OBJECTIVE:  # scored on the training period only
+                check_scoring(model, cfg.scoring, training_part(windows), cfg.model.name)
             history = fit(
                 model, windows, cfg.trainer, cfg.seed, None, callbacks, epochs, initial_epoch
             )
@@ -154,6 +156,11 @@ class PipelineHyperModel(keras_tuner.HyperModel):
         return prepared, self._cache[window_key]
 
 
+def training_part(windows: Windows) -> Windows:
+    """The windows of the training period only: a search never scores the test part."""
+    return dataclasses.replace(windows, x_test=windows.x_train[:0], y_test=windows.y_train[:0])
+
+
 def validation_metrics(
     model: Any, prepared: PreparedSeries, windows: Windows, cfg: RunConfig
 ) -> dict[str, float]:
@@ -162,10 +169,7 @@ def validation_metrics(
     if prepared.labels is None:
         raise ConfigError("a detection objective needs a labeled series (or objective=val_loss)")
     n = prepared.n_train
-    training_only = dataclasses.replace(
-        windows, x_test=windows.x_train[:0], y_test=windows.y_train[:0]
-    )
-    errors = predict_errors(model, training_only, prepared, cfg.scoring, cfg.trainer)
+    errors = predict_errors(model, training_part(windows), prepared, cfg.scoring, cfg.trainer)
     scores = align_errors(errors, n, n, windows.span, cfg.data.stride, cfg.scoring)
     split = row_splits(n, n, windows)
     detection = detect(cfg.threshold, prepared.timestamps[:n], scores, split)
