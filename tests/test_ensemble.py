@@ -86,6 +86,14 @@ def test_a_keras_member_is_trained_inside_a_run(tmp_path: Path):
         ({"member_params": {"lstm_ae": {}}}, "not in model.members"),
         ({"member_params": {"sub_pca": {"units": 3}}}, "keys of model=sub_pca only"),
         ({"normalisation": "zscore"}, "model.normalisation=zscore"),
+        (
+            {"members": ["lstm_ae"], "member_params": {"lstm_ae": {"dropout": "lots"}}},
+            "model.member_params.lstm_ae=",
+        ),
+        (
+            {"members": ["lstm_ae"], "member_params": {"lstm_ae": {"target": "next"}}},
+            "which forecasts",
+        ),
     ],
 )
 def test_a_bad_ensemble_is_one_line(params, message):

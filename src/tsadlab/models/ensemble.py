@@ -9,19 +9,21 @@ about the scored part decides a member's weight:
 - `robust_z`: (score - median) / (MAD scaled to a normal standard deviation), the z-score
   that the outliers being looked for do not inflate.
 
-A Keras member is trained inside the ensemble (`epochs`, `batch_size`, `patience`: early
-stopping on the last tenth of the training windows, which is also held out of nothing else)
-and scores a window by its mean absolute reconstruction error, or by its own score
+A Keras member is trained inside the ensemble by tsadlab's own training (`epochs`,
+`batch_size`, `patience`: early stopping on the last tenth of the training windows; not
+resumable) and scores a window by its mean absolute reconstruction error, or by its own score
 (`score_windows`, USAD). Forecasters, per-row errors and Orion-style scores need their own
 targets and are refused in one line. The ensemble is a detector: its run folder holds
 `detector.json`; the same config and seed refit it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from typing import Any
 
 import numpy as np
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 from scipy import stats
 
 from tsadlab.data.windows import Target
@@ -137,25 +139,24 @@ class EnsembleDetector(WindowDetector):
         return self.window, self.n_features, self.seed
 
     def _train(self, model: Any, windows: np.ndarray) -> None:
-        import keras  # on the run's backend, seeded: new_model loads it for Keras members
+        """tsadlab's own training (its stop, NaN and epoch callbacks, streaming for long
+        series), early-stopped on the last tenth of the windows; not resumable."""
+        from tsadlab.data.windows import Windows, validation_split_at
+        from tsadlab.training.config import TrainerConfig
+        from tsadlab.training.fit import fit
 
-        held_out = max(1, len(windows) // 10) if len(windows) >= 10 else 0
-        stop = keras.callbacks.EarlyStopping(
-            monitor="val_loss" if held_out else "loss",
-            patience=self.patience,
-            restore_best_weights=True,
-        )
-        callbacks = [stop, *(model.fit_callbacks() if hasattr(model, "fit_callbacks") else [])]
-        x = np.asarray(windows, dtype=np.float32)
-        model.fit(
-            x[: len(x) - held_out],
-            x[: len(x) - held_out],
-            validation_data=(x[len(x) - held_out :],) * 2 if held_out else None,
+        held_out = 0.1 if len(windows) >= 10 else 0.0
+        trainer = TrainerConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
-            callbacks=callbacks,
+            patience=self.patience,
+            validation_split=held_out,
             verbose=0,
+            resume=False,
         )
+        at = validation_split_at(len(windows), held_out)
+        own = Windows(windows, windows, windows[:0], at, windows.shape[1], 1)
+        fit(model, own, trainer, self.seed)
 
     def _member_scores(self, member: Any, windows: np.ndarray) -> np.ndarray:
         if isinstance(member, WindowDetector):
@@ -173,12 +174,17 @@ def member_config(name: str, member_params: dict[str, Any]) -> Any:
         raise ConfigError("Received: model.members with ensemble (an ensemble cannot nest)")
     spec = MODELS.get(name)  # one line naming the registered models
     params = dict(member_params.get(name) or {})
-    try:
-        cfg = spec.schema(**params)
-    except TypeError:
+    unknown = sorted(set(params) - {f.name for f in fields(spec.schema)})
+    if unknown:
         raise ConfigError(
-            f"Received: model.member_params.{name}={params} (keys of model={name} only)"
-        ) from None
+            f"Received: model.member_params.{name}={params} (keys of model={name} only; "
+            f"not {', '.join(unknown)})"
+        )
+    try:  # typed and checked as a top-level model config is
+        cfg = OmegaConf.to_object(OmegaConf.merge(OmegaConf.structured(spec.schema), params))
+    except OmegaConfBaseException as exc:
+        reason = str(exc).splitlines()[0]
+        raise ConfigError(f"Received: model.member_params.{name}={params} ({reason})") from None
     if spec.keras and Target(cfg.target) is not Target.reconstruction:
         raise ConfigError(
             f"Received: model.members with {name}, which forecasts (an ensemble member scores "

@@ -12,8 +12,9 @@ forecast's error (`scoring.error=forecast_mse`, TSB-AD's score, or `forecast_mae
 
 TSB-AD's settings are the defaults: learning rate 0.0008, MSE. Its training loop (batch
 128, 50 epochs, early stopping with patience 3 on the last 20 % of the training part,
-learning rate times 0.75 every 5 epochs) is `trainer` settings: the `tsb_ad_u` benchmark
-sets them (`trainer.lr_decay_every=5`). Deliberate differences, all in the CNN:
+learning rate times 0.75 every 5 epochs) is `trainer` settings: `trainer.batch_size=128
+trainer.epochs=50 trainer.patience=3 trainer.validation_split=0.2 trainer.lr_decay_every=5`.
+Deliberate differences, all in the CNN:
 - channels are channels: the reference reshapes (batch, window, channels) into (batch,
   channels, window) with `view`, which mixes time and channels when there is more than one;
 - the pooled sequence is its average and its maximum, as the reference's
