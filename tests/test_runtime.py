@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tsadlab.runtime import jax_cache_dir
 
 
@@ -22,6 +24,8 @@ def test_a_jax_run_seeds_saves_unrolls_and_caches_without_importing_tensorflow(t
     script = f"""
 import sys
 from pathlib import Path
+
+import pytest
 from tsadlab import artifacts
 from tsadlab.cli.common import compose_config
 from tsadlab.config import to_run_config
@@ -39,6 +43,29 @@ assert "tensorflow" not in sys.modules, "TensorFlow was imported"
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "model.keras").exists()
     assert Path(tmp_path / "cache").is_dir()
+
+
+@pytest.mark.slow  # a fresh process builds, saves and loads every Keras model
+def test_every_keras_model_builds_saves_and_loads_on_jax_without_importing_tensorflow(tmp_path):
+    script = f"""
+import sys
+from pathlib import Path
+
+import pytest
+from tsadlab import artifacts
+from tsadlab.models import MODELS, load_keras_model
+from tsadlab.training.fit import new_model
+for spec in MODELS:
+    if spec.keras:
+        model = new_model(spec.schema(), 30, 1, 0, "jax")
+        artifacts.save_keras_model(Path(r"{tmp_path}") / f"{{spec.name}}.keras", model)
+        load_keras_model(Path(r"{tmp_path}") / f"{{spec.name}}.keras")
+        assert "tensorflow" not in sys.modules, f"{{spec.name}} imported TensorFlow"
+"""
+    env = {**os.environ, "TSADLAB_JAX_CACHE": str(tmp_path / "cache")}
+    env.pop("KERAS_BACKEND", None)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_a_sigterm_flag_does_not_outlive_its_run():

@@ -156,5 +156,7 @@ def load_keras_model(path: str | Path) -> Any:
     import keras
 
     from tsadlab.models import _keras, _usad_keras  # noqa: F401  (register the custom layers)
+    from tsadlab.private_apis import tensorflow_hidden_from_keras
 
-    return keras.saving.load_model(path, safe_mode=True)
+    with tensorflow_hidden_from_keras():  # deserializing some layers imports it otherwise
+        return keras.saving.load_model(path, safe_mode=True)

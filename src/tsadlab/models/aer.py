@@ -64,10 +64,20 @@ def build_aer(cfg: AerConfig, window: int, n_features: int, seed: int) -> Any:
     import keras
 
     from tsadlab.models._keras import AerLoss, compile_model
+    from tsadlab.private_apis import tensorflow_hidden_from_keras
 
     check_aer(cfg, window)
     units = int(cfg.lstm_units)
-    model = keras.Sequential(
+    with tensorflow_hidden_from_keras():  # Bidirectional imports it to copy its layer
+        model = aer_network(keras, window, n_features, units)
+    loss = AerLoss(cfg.reg_ratio) if cfg.loss == "aer" else cfg.loss
+    return compile_model(model, loss, cfg.optimizer, cfg.learning_rate)
+
+
+def aer_network(keras: Any, window: int, n_features: int, units: int) -> Any:
+    """Crop -> Bidirectional(LSTM) -> RepeatVector(window) -> Bidirectional(LSTM, sequences)
+    -> TimeDistributed(Dense(n_features))."""
+    return keras.Sequential(
         [
             keras.Input(shape=(window, n_features), name="window"),
             keras.layers.Cropping1D((1, 1), name="crop"),
@@ -82,5 +92,3 @@ def build_aer(cfg: AerConfig, window: int, n_features: int, seed: int) -> Any:
         ],
         name="aer",
     )
-    loss = AerLoss(cfg.reg_ratio) if cfg.loss == "aer" else cfg.loss
-    return compile_model(model, loss, cfg.optimizer, cfg.learning_rate)
