@@ -9,18 +9,29 @@
 #   bash experiments/nab_benchmark/run.sh [NAB_ROOT]     (default: ../shared/data/nab)
 #   JOBS=2 (default: the number of CPUs) category runs at a time: one run keeps about one
 #   core busy (a small LSTM's steps are sequential). PROTOCOLS="orion honest" (default).
+#   EXPERIMENT=nab_orion_lstm_ae (default), nab_orion_aer (with Orion's per-category AER
+#   scores; orion protocol only: its score is scaled over the part it scores) or
+#   nab_orion_lstm_dt. CATEGORIES="..." runs a subset.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(cd "${1:-../shared/data/nab}" && pwd)"
 out="outputs/nab_benchmark/$(date +%Y-%m-%d_%H-%M-%S)"
-categories="realTweets realAWSCloudwatch realTraffic artificialWithAnomaly realAdExchange"
+categories="${CATEGORIES:-realTweets realAWSCloudwatch realTraffic artificialWithAnomaly realAdExchange}"
+experiment="${EXPERIMENT:-nab_orion_lstm_ae}"
 jobs="${JOBS:-$(nproc)}"
 mkdir -p "$out"
 one_run() {  # protocol category
-  local args=(experiment=nab_orion_lstm_ae "data.root=$root" "data.category=$2"
+  local args=("experiment=$experiment" "data.root=$root" "data.category=$2"
               "hydra.run.dir=$out/$1/$2")
   # Orion's benchmark aggregates realAdExchange to 1 hour, the rest to 10 minutes.
   [ "$2" = realAdExchange ] && args+=(data.resample=3600s)
+  # and scores AER per category (its aer_<dataset>.json): regression alone, or summed
+  if [ "$experiment" = nab_orion_aer ]; then
+    case "$2" in
+      realTraffic|artificialWithAnomaly) args+=(scoring.error=aer_reg) ;;
+      realAWSCloudwatch|realAdExchange) args+=(scoring.error=aer_sum) ;;
+    esac
+  fi
   [ "$1" = honest ] && args+=(data.train_fraction=0.5 threshold=mean_std threshold.k=4)
   echo "== start $1 $2"
   if .venv/bin/tsadlab-train "${args[@]}" > "$out/$1-$2.log" 2>&1; then
@@ -30,7 +41,7 @@ one_run() {  # protocol category
   fi
 }
 export -f one_run
-export root out
+export root out experiment
 start=$(date +%s)
 # the longest categories first, so that the parallel runs finish close together
 for protocol in ${PROTOCOLS:-orion honest}; do
