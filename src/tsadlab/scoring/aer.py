@@ -38,12 +38,11 @@ each: 3 MB for a NAB series of 4000 rows and windows of 100).
 """
 
 import numpy as np
-import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
 from tsadlab.errors import ConfigError
 from tsadlab.scoring import register_error
-from tsadlab.scoring.align import smooth_scores
+from tsadlab.scoring.align import ewma, smooth_scores
 
 DTW_ROWS = 11  # Orion's score_window 10, made odd: (10 // 2) * 2 + 1
 COMBINATIONS = ("mult", "sum", "rec", "reg")
@@ -63,18 +62,12 @@ def window_count(stack: np.ndarray) -> int:
     return len(starts)
 
 
-def ewma(errors: np.ndarray, fraction: float) -> np.ndarray:
-    """Exponentially weighted mean with a span of `fraction` of the errors (at least 1)."""
-    span = max(1, int(len(errors) * fraction))
-    return pd.Series(errors).ewm(span=span).mean().to_numpy(copy=True)
-
-
 def regression_errors(
     rows: np.ndarray, predicted: np.ndarray, fraction: float = 0.01, smooth: bool = True
 ) -> np.ndarray:
     """|row - prediction|, mean over the channels, EWMA-smoothed (Orion's regression_errors)."""
     errors = np.abs(np.asarray(rows, np.float64) - predicted).mean(axis=1)
-    return ewma(errors, fraction) if smooth else errors
+    return ewma(errors, int(len(errors) * fraction)) if smooth else errors
 
 
 def bi_regression_errors(

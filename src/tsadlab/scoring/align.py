@@ -68,6 +68,12 @@ def point_scores(
     return scores
 
 
+def ewma(values: np.ndarray, span: int) -> np.ndarray:
+    """Exponentially weighted mean of `span` values (at least 1), as Orion's
+    `regression_errors` smooths (pandas' `ewm`, adjusted)."""
+    return pd.Series(values).ewm(span=max(1, span)).mean().to_numpy(copy=True)
+
+
 def smooth_scores(
     scores: np.ndarray,
     fraction: float,
@@ -87,7 +93,7 @@ def smooth_scores(
             return scores
         smoothed = scores.astype(np.float64, copy=True)
         scored = np.isfinite(scores)  # Orion's errors start at the first scored row
-        smoothed[scored] = pd.Series(scores[scored]).ewm(span=size).mean().to_numpy()
+        smoothed[scored] = ewma(scores[scored], size)
         return smoothed
     window = min(size, MAX_SMOOTHING_ROWS)
     if window < 2:
