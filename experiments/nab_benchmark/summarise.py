@@ -4,22 +4,11 @@ import json
 import sys
 from pathlib import Path
 
-# sintel-dev/Orion benchmark/leaderboard.xlsx, release 0.7.1: overlap-segment F1 micro-averaged
-# per category; LSTM autoencoder, and the best of its 14 pipelines.
-ORION_LSTM_AE = {
-    "artificialWithAnomaly": 0.545,
-    "realAWSCloudwatch": 0.750,
-    "realAdExchange": 0.720,
-    "realTraffic": 0.533,
-    "realTweets": 0.448,
-}
-ORION_BEST = {
-    "artificialWithAnomaly": 0.750,
-    "realAWSCloudwatch": 0.778,
-    "realAdExchange": 0.783,
-    "realTraffic": 0.649,
-    "realTweets": 0.667,
-}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from orion_leaderboard import BEST as ORION_BEST
+from orion_leaderboard import pipeline
+
+ORION_LSTM_AE = pipeline("lstm_autoencoder")
 
 
 def category_row(run_dir: Path) -> dict:
