@@ -87,20 +87,26 @@ def test_bench_runs_every_job_writes_the_tables_places_the_methods_and_resumes(t
     done = bench_cli(*args, config_dir=conf, cwd=out.parent)
     assert done.returncode == 0, done.stderr
     log = done.stdout + done.stderr
-    assert "18 jobs (3 methods x 3 series x 2 seeds, protocol tsb_ad)" in log
-    assert "[18/18]" in log and "ETA" in log
+    # the rolling z-score's scores do not depend on the seed: it runs once per series
+    assert (
+        "12 jobs (3 methods x 3 series x 2 seeds, once for rolling_zscore, long_window: "
+        "seed-free, protocol tsb_ad)" in log
+    )
+    assert "[12/12]" in log and "ETA" in log
     jobs = pd.read_csv(out / "jobs.csv")
-    assert len(jobs) == 18
+    assert len(jobs) == 12
+    assert set(jobs.loc[jobs["method"] == "rolling_zscore", "seed"]) == {0}
+    assert set(jobs.loc[jobs["method"] == "random_score", "seed"]) == {0, 1}
     failed = jobs[jobs["status"] != "finished"]
     # only the long windows on the two files with 500 training rows fail, and say why
-    assert set(failed["method"]) == {"long_window"} and len(failed) == 4
+    assert set(failed["method"]) == {"long_window"} and len(failed) == 2
     assert set(failed["file"]) == {FILES[0][0], FILES[1][0]}
     assert failed["error"].str.contains("window").all()
     # the long table: every finished job's every metric, with its protocol and rows
     long = pd.read_csv(out / "results_long.csv")
     assert set(long["protocol"]) == {"tsb_ad"} and set(long["rows"]) == {"all"}
     per_job = long.groupby(["method", "file", "seed"]).size()
-    assert len(per_job) == 14 and per_job.nunique() == 1
+    assert len(per_job) == 10 and per_job.nunique() == 1
     assert {"vus_pr", "vus_roc", "affiliation_f1", "range_f1"} <= set(long["metric"])
     # the wide table in TSB-AD's layout, the mean over seeds
     wide = pd.read_csv(out / "results_wide.csv")
@@ -111,7 +117,7 @@ def test_bench_runs_every_job_writes_the_tables_places_the_methods_and_resumes(t
     # the summary compares methods on the one file all three have
     summary = pd.read_csv(out / "summary.csv").set_index("method")
     assert summary["common_series"].eq(1).all()
-    assert summary.loc["long_window", ["series", "failed"]].tolist() == [1, 4]
+    assert summary.loc["long_window", ["series", "failed"]].tolist() == [1, 2]
     # the placement among the 32 published methods, on the 3 files: the method that
     # lacks two of them is left out, not allowed to shrink everyone's comparison
     board = pd.read_csv(out / "placement" / "leaderboard.csv")
@@ -137,13 +143,13 @@ def test_bench_runs_every_job_writes_the_tables_places_the_methods_and_resumes(t
     finished = artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"]
     again = bench_cli(*args, config_dir=conf, cwd=out.parent)
     assert again.returncode == 0, again.stderr
-    assert "14 finished earlier, 4 to run" in again.stdout + again.stderr
+    assert "10 finished earlier, 2 to run" in again.stdout + again.stderr
     assert artifacts.read_status(out / jobs.loc[0, "run_dir"])["time"] == finished
-    assert len(pd.read_csv(out / "jobs.csv")) == 18
+    assert len(pd.read_csv(out / "jobs.csv")) == 12
 
 
 def test_a_rerun_runs_what_failed_gives_up_after_max_attempts_and_refuses_stale_results(tmp_path):
-    jobs = make_jobs(["a", "b"], ["s1", "s2"], {}, [0])
+    jobs = make_jobs({"a": [0], "b": [0]}, ["s1", "s2"], {})
     fingerprints = {"a": "fa", "b": "fb"}
 
     def job_dir(job, status, fingerprint=None, attempts=1):
@@ -165,6 +171,21 @@ def test_a_rerun_runs_what_failed_gives_up_after_max_attempts_and_refuses_stale_
     assert states.stale == [second] and states.given_up == [third]
     assert artifacts.read_status(tmp_path / fourth.subdir)["status"] == "failed"
     assert job_states(tmp_path, jobs, fingerprints, max_attempts=4).pending == [third, fourth]
+
+
+def test_a_method_runs_only_its_own_seeds_and_methods_advance_together():
+    jobs = make_jobs({"seeded": [0, 1, 2], "seed_free": [0]}, ["s1", "s2"], {"s1": "f1.csv"})
+    assert [(j.series, j.seed, j.method) for j in jobs] == [
+        ("s1", 0, "seeded"),
+        ("s1", 0, "seed_free"),
+        ("s1", 1, "seeded"),
+        ("s1", 2, "seeded"),
+        ("s2", 0, "seeded"),
+        ("s2", 0, "seed_free"),
+        ("s2", 1, "seeded"),
+        ("s2", 2, "seeded"),
+    ]
+    assert jobs[0].file == "f1.csv" and jobs[4].file == "s2"
 
 
 def test_a_fingerprint_changes_with_what_makes_a_job_and_nothing_else():

@@ -41,15 +41,18 @@ class Job:
 
 
 def make_jobs(
-    methods: list[str], series: list[str], files: Mapping[str, str], seeds: list[int]
+    methods: Mapping[str, list[int]], series: list[str], files: Mapping[str, str]
 ) -> list[Job]:
-    """Every combination, series by series, then seed, then method: every method advances
-    together, so the progress line's rate is representative from the start."""
+    """Every (method, series, seed) for each method's seeds, series by series, then seed,
+    then method: every method advances together, so the progress line's rate is
+    representative from the start."""
+    every_seed = sorted({seed for seeds in methods.values() for seed in seeds})
     return [
         Job(method, name, files.get(name, name), seed)
         for name in series
-        for seed in seeds
-        for method in methods
+        for seed in every_seed
+        for method, seeds in methods.items()
+        if seed in seeds
     ]
 
 

@@ -27,8 +27,16 @@ from tsadlab.bench.results import write_results
 from tsadlab.config import to_run_config
 from tsadlab.data.sources import load_dataset
 from tsadlab.errors import ConfigError, TsadlabError
+from tsadlab.models import uses_seed
 
 log = logging.getLogger(__name__)
+
+
+def seed_free_note(seeds: dict[str, list[int]], bench_seeds: list[int]) -> str:
+    """', once for <methods>...' naming the methods that run fewer seeds than the benchmark
+    has (those whose scores do not depend on it), if any."""
+    once = [method for method, chosen in seeds.items() if len(chosen) < len(bench_seeds)]
+    return f", once for {', '.join(once)}: seed-free" if once else ""
 
 
 class BenchSweeper(Sweeper):
@@ -102,11 +110,19 @@ class BenchSweeper(Sweeper):
         bench, settings = split_bench_config(self.config)
         run_cfg = to_run_config(settings)
         dataset = load_dataset(run_cfg.data)
-        jobs = make_jobs(list(bench.methods), list(dataset.names), dataset.files, bench.seeds)
         fingerprints = {
             method: fingerprint(list(overrides), arguments, settings)
             for method, overrides in bench.methods.items()
         }
+        # each method composed once, before any job: a bad override fails here, in one line
+        # naming the method; a method whose scores do not depend on the seed runs once
+        seeds = {
+            method: bench.seeds
+            if self.method_uses_seed(bench, method, arguments)
+            else bench.seeds[:1]
+            for method in bench.methods
+        }
+        jobs = make_jobs(seeds, list(dataset.names), dataset.files)
         states = job_states(bench_dir, jobs, fingerprints, bench.max_attempts)
         if states.stale and not bench.rerun_stale:
             first = states.stale[0]
@@ -125,31 +141,35 @@ class BenchSweeper(Sweeper):
                 job.subdir,
                 bench.max_attempts,
             )
-        # one job of each method composed first: a bad override fails here, not in every job
-        for job in {job.method: job for job in reversed(pending)}.values():
-            overrides = list(bench.methods[job.method])
-            try:
-                self.validate_batch_is_legal(
-                    [job_overrides(job, overrides, arguments, fingerprints[job.method])]
-                )
-            except Exception as exc:  # Hydra's composition errors: one line, the method named
-                reason = str(exc).strip().splitlines()[0]
-                raise ConfigError(
-                    f"Received: bench.methods.{job.method}={overrides} ({reason})"
-                ) from None
         write_plan(bench_dir, jobs, pending)
         OmegaConf.save(self.config, bench_dir / "multirun.yaml")
         log.info(
-            "benchmark %s: %d jobs (%d methods x %d series x %d seeds, protocol %s); "
+            "benchmark %s: %d jobs (%d methods x %d series x %d seeds%s, protocol %s); "
             "%d finished earlier, %d to run in %s",
             bench.name,
             len(jobs),
             len(bench.methods),
             len(dataset),
             len(bench.seeds),
+            seed_free_note(seeds, bench.seeds),
             run_cfg.protocol.value,
             len(jobs) - len(pending) - len(states.given_up),
             len(pending),
             bench_dir,
         )
         return bench, jobs, pending, fingerprints
+
+    def method_uses_seed(self, bench: BenchConfig, method: str, arguments: list[str]) -> bool:
+        """Compose one job of `method` (its overrides, the command line's) and say whether its
+        model's scores depend on the seed."""
+        overrides = list(bench.methods[method])
+        job = Job(method, "composed", "composed", bench.seeds[0])
+        try:
+            composed = self.hydra_context.config_loader.load_sweep_config(
+                self.config, job_overrides(job, overrides, arguments, "composed")
+            )
+            _, settings = split_bench_config(composed)
+            return uses_seed(to_run_config(settings).model)
+        except Exception as exc:  # Hydra's composition errors and ours: one line, named
+            reason = str(exc).strip().splitlines()[0]
+            raise ConfigError(f"Received: bench.methods.{method}={overrides} ({reason})") from None

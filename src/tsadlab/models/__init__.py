@@ -77,6 +77,9 @@ class ModelSpec:
     schema: type[ModelConfig]
     build: Callable[..., Any]
     origin: str
+    # whether its results depend on the run's seed; a detector that is not gives the same
+    # scores for every seed, so a benchmark runs it once (the contract test checks it)
+    seeded: bool = True
 
     @property
     def keras(self) -> bool:
@@ -87,13 +90,18 @@ class ModelSpec:
 MODELS: Registry[ModelSpec] = Registry(Kind("model", "model.name", "model", "tsadlab.models"))
 
 
-def register_model(schema: type[ModelConfig]) -> Callable[[Callable], Callable]:
-    """Register the decorated builder as the model named by `schema.name`."""
+def register_model(
+    schema: type[ModelConfig], *, seeded: bool = True
+) -> Callable[[Callable], Callable]:
+    """Register the decorated builder as the model named by `schema.name`; `seeded=False`
+    declares a detector whose scores do not depend on the seed (Keras models always do)."""
     if not issubclass(schema, KerasModelConfig | DetectorConfig):
         raise TypeError(f"{schema.__name__} must extend KerasModelConfig or DetectorConfig")
+    if not seeded and issubclass(schema, KerasModelConfig):
+        raise TypeError(f"{schema.__name__}: a Keras model's initial weights depend on the seed")
 
     def decorate(build: Callable) -> Callable:
-        MODELS.add(ModelSpec(schema.name, schema, build, origin(build)), schema)
+        MODELS.add(ModelSpec(schema.name, schema, build, origin(build), seeded), schema)
         return build
 
     return decorate
@@ -109,6 +117,13 @@ def uses_keras(model: ModelConfig) -> bool:
     (an ensemble), which then needs the run's backend loaded first."""
     members = getattr(model, "members", None) or []
     return is_keras_model(model) or any(MODELS.get(str(m)).keras for m in members)
+
+
+def uses_seed(model: ModelConfig) -> bool:
+    """Whether `model`'s scores depend on the run's seed: its own, or any of its `members`'
+    (an ensemble's)."""
+    members = getattr(model, "members", None) or []
+    return MODELS.get(model.name).seeded or any(MODELS.get(str(m)).seeded for m in members)
 
 
 def build_model(model: ModelConfig, window: int, n_features: int, seed: int = 0) -> Any:

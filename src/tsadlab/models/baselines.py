@@ -113,7 +113,7 @@ def build_isolation_forest(
     return IsolationForestDetector(cfg.n_estimators, cfg.max_samples, seed)
 
 
-@register_model(RollingZScoreConfig)
+@register_model(RollingZScoreConfig, seeded=False)
 def build_rolling_zscore(
     cfg: RollingZScoreConfig, window: int, n_features: int, seed: int
 ) -> RollingZScoreDetector:

@@ -193,7 +193,8 @@ def member_config(name: str, member_params: dict[str, Any]) -> Any:
     return cfg
 
 
-@register_model(EnsembleConfig)
+# it draws nothing itself: whether its scores depend on the seed is its members' (uses_seed)
+@register_model(EnsembleConfig, seeded=False)
 def build_ensemble(cfg: EnsembleConfig, window: int, n_features: int, seed: int) -> Any:
     """The ensemble of `cfg.members`, each checked now: a bad member is one line before any
     member is fitted."""

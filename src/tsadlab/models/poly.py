@@ -99,7 +99,7 @@ def neighbourhood(start: int, window: int, n_rows: int, size: int) -> np.ndarray
     return np.r_[np.arange(*before), np.arange(*after)]
 
 
-@register_model(PolyConfig)
+@register_model(PolyConfig, seeded=False)
 def build_poly(cfg: PolyConfig, window: int, n_features: int, seed: int) -> PolyDetector:
     """POLY over windows of `window` rows."""
     if cfg.power < 0:

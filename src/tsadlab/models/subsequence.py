@@ -57,7 +57,9 @@ class SubPcaDetector(WindowDetector):
         standard = self.scaler_.transform(flat)
         # a column constant over the training windows is all zeros once standardised
         self.kept_ = np.any(standard != 0, axis=0)
-        self.pca_ = PCA(n_components=self.n_components).fit(standard[:, self.kept_])
+        # a fixed random_state: with few components of many windows PCA's "auto" solver is a
+        # randomized SVD, which would otherwise change from run to run (TSB-AD's does)
+        self.pca_ = PCA(n_components=self.n_components, random_state=0).fit(standard[:, self.kept_])
         return self
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
@@ -66,7 +68,7 @@ class SubPcaDetector(WindowDetector):
         return (distances / self.pca_.explained_variance_ratio_).sum(axis=1)
 
 
-@register_model(SubPcaConfig)
+@register_model(SubPcaConfig, seeded=False)
 def build_sub_pca(cfg: SubPcaConfig, window: int, n_features: int, seed: int) -> SubPcaDetector:
     """Sub-PCA over windows of `window` rows and `n_features` channels."""
     if cfg.n_components is not None and not 1 <= cfg.n_components <= window * n_features:
