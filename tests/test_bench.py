@@ -188,13 +188,16 @@ def test_a_method_runs_only_its_own_seeds_and_methods_advance_together():
     assert jobs[0].file == "f1.csv" and jobs[4].file == "s2"
 
 
-def test_a_fingerprint_changes_with_what_makes_a_job_and_nothing_else():
+def test_a_fingerprint_changes_with_what_makes_a_job_and_nothing_else(monkeypatch):
     base = {"data": {"window": 20}, "protocol": "tsb_ad"}
     same = fingerprint(["model=a"], ["data.root=/x"], base)
     assert same == fingerprint(
         ["model=a"], ["data.root=/x", "bench.max_attempts=5", "hydra.sweep.dir=/y"], base
     )
     assert same != fingerprint(["model=b"], ["data.root=/x"], base)
+    # one folder however it is spelled on the command line
+    monkeypatch.chdir("/")
+    assert same == fingerprint(["model=a"], ["data.root=x/../x/"], base)
     assert same != fingerprint(["model=a"], ["data.root=/x", "trainer.epochs=3"], base)
     assert same != fingerprint(["model=a"], ["data.root=/x"], {**base, "protocol": "split"})
 

@@ -116,12 +116,18 @@ def _one_line(exc: OmegaConfBaseException, prefix: str = "") -> str:
     return f"invalid config at {prefix}{key}: {reason}" if key else f"invalid config: {reason}"
 
 
+PATH_KEYS = ("data.path", "data.root", "trainer.resume_dir")
+
+
+def absolute_path(value: str) -> str:
+    """A path given on the command line, absolute: relative to where it ran (`~` is the
+    user's home: the shell does not expand it after `=`), as Hydra's job may run elsewhere."""
+    return os.path.normpath(to_absolute_path(os.path.expanduser(value)))
+
+
 def absolute_paths(cfg: DictConfig) -> None:
-    """Make data.path, data.root and trainer.resume_dir absolute: on the command line they are
-    relative to where it ran (`~` is the user's home: the shell does not expand it after
-    `=`), and Hydra's job may run elsewhere."""
-    for key in ("path", "root"):
-        if cfg.data.get(key):
-            cfg.data[key] = to_absolute_path(os.path.expanduser(cfg.data[key]))
-    if cfg.trainer.get("resume_dir"):
-        cfg.trainer.resume_dir = to_absolute_path(os.path.expanduser(cfg.trainer.resume_dir))
+    """Make the config's PATH_KEYS absolute."""
+    for key in PATH_KEYS:
+        value = OmegaConf.select(cfg, key)
+        if value:
+            OmegaConf.update(cfg, key, absolute_path(value))

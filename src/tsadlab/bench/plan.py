@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tsadlab import artifacts
+from tsadlab.config import PATH_KEYS, absolute_path
 
 PLAN_FILE = "plan.json"
 RECORD_FILE = "bench_job.json"
@@ -60,9 +61,17 @@ def fingerprint(method_overrides: list[str], arguments: list[str], base: dict) -
     """What makes a method's jobs what they are: its overrides, the command line's and the
     benchmark's run config (not Hydra's settings, not the bench keys that only place or
     count jobs). A finished job with another fingerprint was run with other settings."""
-    counted = [a for a in arguments if not a.lstrip("+~").startswith(IGNORED_ARGUMENTS)]
+    counted = [
+        absolute_argument(a) for a in arguments if not a.lstrip("+~").startswith(IGNORED_ARGUMENTS)
+    ]
     text = json.dumps([list(method_overrides), counted, base], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def absolute_argument(argument: str) -> str:
+    """`data.root=../nab` as `data.root=/abs/nab`: one folder, however it was spelled."""
+    key, equals, value = argument.partition("=")
+    return f"{key}={absolute_path(value)}" if equals and key in PATH_KEYS and value else argument
 
 
 def read_record(bench_dir: Path, job: Job) -> dict:
