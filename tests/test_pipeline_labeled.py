@@ -85,6 +85,29 @@ def test_a_failing_series_fails_the_category_but_not_the_others(tmp_path, nab_ro
     }
 
 
+def test_a_category_run_again_keeps_its_finished_series_and_runs_the_rest(tmp_path, nab_root):
+    b = nab_root / "data" / "cat" / "b.csv"
+    readable = b.read_text()
+    b.write_text("timestamp,value\n2020-01-01 00:00:00,1\n2020-01-01 00:05:00,2\n")
+    overrides = tiny_nab(nab_root)
+    with pytest.raises(Exception, match="1 of 2 series failed: cat__b"):
+        run(compose_config(overrides), tmp_path / "run")
+    first_a = artifacts.read_status(tmp_path / "run" / "series" / "cat__a")
+    b.write_text(readable)  # the cause fixed, the same command again
+    result = run(compose_config(overrides), tmp_path / "run")
+    assert artifacts.read_status(tmp_path / "run")["status"] == "finished"
+    assert artifacts.read_status(tmp_path / "run" / "series" / "cat__a") == first_a  # kept
+    table = pd.read_csv(tmp_path / "run" / "series.csv").set_index("series")
+    assert (table["status"] == "finished").all()
+    a_metrics = json.loads((tmp_path / "run" / "series" / "cat__a" / "metrics.json").read_text())
+    assert table.loc["cat__a", "event_tp"] == a_metrics["labeled"]["event_counts"]["tp"]
+    assert result.metrics["event_micro"]["tp"] == table["event_tp"].sum()
+    # other settings in the same folder: the finished series is not passed off as theirs
+    artifacts.mark_status(tmp_path / "run", "failed", error="stopped")
+    with pytest.raises(Exception, match="2 of 2 series failed"):
+        run(compose_config([*overrides, "trainer.epochs=2"]), tmp_path / "run")
+
+
 def test_category_runs_store_plotly_js_once(tmp_path, nab_root):
     run(compose_config(tiny_nab(nab_root)), tmp_path / "run")
     copies = list((tmp_path / "run").rglob("plotly.min.js"))

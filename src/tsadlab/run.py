@@ -8,6 +8,7 @@ benchmark does).
 """
 
 import contextlib
+import json
 import logging
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from tsadlab import artifacts
 from tsadlab.config import RunConfig, settings_of, to_run_config
-from tsadlab.data.series import Dataset
+from tsadlab.data.series import Dataset, Series
 from tsadlab.data.sources import load_dataset
 from tsadlab.errors import ConfigError, DataError, TsadlabError
 from tsadlab.metrics.events import EventCounts
@@ -110,9 +111,29 @@ def run_dataset(cfg: RunConfig, dataset: Dataset, run_dir: Path) -> RunResult:
     return RunResult(run_dir, metrics, table, pd.DataFrame())
 
 
+def finished_member(cfg: RunConfig, series: Series, series_dir: Path) -> RunResult | None:
+    """The series' result when its folder holds a run finished with these settings on this
+    data (a stopped category run, started again, keeps the series it had finished); None
+    otherwise (a finished run with other settings is refused by `start_run_dir`)."""
+    if artifacts.read_status(series_dir)["status"] != "finished":
+        return None
+    try:
+        saved = (series_dir / "config.yaml").read_text(encoding="utf-8")
+        metrics = json.loads((series_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if saved != OmegaConf.to_yaml(settings_of(cfg)) or metrics["data"]["sha256"] != series.sha256:
+        return None
+    log.info("%s finished earlier with these settings: kept", series_dir)
+    return RunResult(series_dir, metrics, pd.DataFrame(), pd.DataFrame())
+
+
 def run_member(cfg: RunConfig, dataset: Dataset, name: str, run_dir: Path) -> RunResult:
     """One series of a dataset into series/<its name>/, marked finished or failed."""
     series = dataset.load(name)  # a series that cannot be read has no folder: series.csv says
+    kept = finished_member(cfg, series, run_dir / "series" / series.name)
+    if kept is not None:
+        return kept
     series_dir = artifacts.start_run_dir(run_dir / "series" / series.name)
     try:
         result = run_series(cfg, series, series_dir, StageTimer())
