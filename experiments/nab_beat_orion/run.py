@@ -137,11 +137,13 @@ def collect(out: Path) -> None:
             print(markdown(table, index=False))
             print(f"\nbeats Orion's best pipeline on {wins} of {len(table)} categories\n")
         print("Every candidate's overlap F1 (micro over a category's series), for reading:\n")
-        shown = f1.copy()
-        shown.loc["Orion best"] = pd.Series(BEST)
+        shown = f1.map(lambda v: "-" if v != v else f"{v:.3f}")
+        shown.loc["Orion best"] = pd.Series({c: f"{v:.3f}" for c, v in BEST.items()})
         print(markdown(shown.rename_axis("candidate")))
         print(f"\nrun seconds per category ({protocol}):\n")
-        print(markdown(seconds.round(0).rename_axis("candidate")))
+        print(
+            markdown(seconds.map(lambda v: "-" if v != v else f"{v:.0f}").rename_axis("candidate"))
+        )
 
 
 def main() -> None:

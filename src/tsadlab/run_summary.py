@@ -81,6 +81,7 @@ def run_metrics(
         "first": str(series.timestamps[0]),
         "last": str(series.timestamps[-1]),
         "transform": cfg.data.transform.value,
+        "volatility": cfg.data.volatility.value,
         "scaler": cfg.data.scaler.value,
         "labeled": series.labels is not None,
     }

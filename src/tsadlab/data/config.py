@@ -10,6 +10,8 @@ from enum import Enum
 
 from omegaconf import MISSING
 
+from tsadlab.data.volatility import Volatility
+
 
 class Transform(Enum):
     """A stateless transform applied before the split (diff and log_return drop row 1)."""
@@ -84,6 +86,12 @@ class DataConfig:
     # false: train_fraction / test_start always
     source_split: bool = True
     transform: Transform = Transform.none
+    # returns in units of their recent volatility, each row's from the rows before it
+    # (data/volatility.py): none, ewma (RiskMetrics), garch (GARCH(1,1) fitted on the training
+    # part); needs transform log_return or diff
+    volatility: Volatility = Volatility.none
+    volatility_lambda: float = 0.94  # ewma's decay: RiskMetrics' value for daily returns
+    volatility_warmup: int = 20  # first rows dropped: their variance rests on too few returns
     scaler: Scaler = Scaler.standard
     scaler_range: list[float] = field(default_factory=lambda: [0.0, 1.0])  # minmax's range
     window: int = 30

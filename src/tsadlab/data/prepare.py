@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import TransformerMixin
 
+from tsadlab.data import volatility
 from tsadlab.data.config import DataConfig, Transform
 from tsadlab.data.scalers import make_scaler
 from tsadlab.data.series import Series
@@ -110,12 +111,22 @@ def prepare(series: Series, data: DataConfig) -> PreparedSeries:
         own_end = None if series.train_end is None else series.train_end - drop
         n_train = train_size(timestamps, data, own_end)
         _check_not_constant(transformed[:n_train], series.columns, data.transform)
+        kind = choice(volatility.Volatility, data.volatility, "data.volatility")
+        if kind is not volatility.Volatility.none:
+            transformed = in_volatility_units(transformed, kind, n_train, data)
+            warmup = data.volatility_warmup
+            drop += warmup
+            timestamps, raw = series.timestamps[drop:], series.values[drop:]
+            labels = None if labels is None else labels[warmup:]
+            n_train -= warmup
         fitted = make_scaler(data.scaler, data.scaler_range)
         if fitted is not None:
             fitted.fit(transformed[:n_train])
             transformed = fitted.transform(transformed)
         model_input = transformed.astype(np.float32)
-        steps = f"transform {data.transform.value}, scaler {data.scaler.value}"
+        steps = (
+            f"transform {data.transform.value}, volatility {kind.value}, scaler {data.scaler.value}"
+        )
         _check_model_input(model_input, n_train, raw, series.columns, steps)
     return PreparedSeries(
         timestamps=timestamps,
@@ -124,6 +135,32 @@ def prepare(series: Series, data: DataConfig) -> PreparedSeries:
         labels=labels,
         n_train=n_train,
         scaler=fitted,
+    )
+
+
+def in_volatility_units(
+    returns: np.ndarray, kind: "volatility.Volatility", n_train: int, data: DataConfig
+) -> np.ndarray:
+    """Returns divided by their volatility forecast (data/volatility.py), warm-up rows
+    dropped; the settings checked first."""
+    transform = choice(Transform, data.transform, "data.transform")
+    if transform is Transform.none:
+        raise ConfigError(
+            f"Received: data.volatility={kind.value} with data.transform=none (volatility "
+            "scales returns: use data.transform=log_return or diff)"
+        )
+    if not 0.0 < data.volatility_lambda < 1.0:
+        raise ConfigError(
+            f"Received: data.volatility_lambda={data.volatility_lambda} (in (0, 1); "
+            "RiskMetrics uses 0.94 for daily returns)"
+        )
+    if not 1 <= data.volatility_warmup < n_train:
+        raise ConfigError(
+            f"Received: data.volatility_warmup={data.volatility_warmup} (at least 1, and fewer "
+            f"than the {n_train} training rows)"
+        )
+    return volatility.standardise(
+        returns, kind, n_train, data.volatility_lambda, data.volatility_warmup
     )
 
 
