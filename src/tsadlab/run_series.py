@@ -24,6 +24,7 @@ from tsadlab.errors import TrainingError
 from tsadlab.figures import run as figures
 from tsadlab.models import WindowDetector, is_keras_model
 from tsadlab.protocol import fitted_data
+from tsadlab.reporting.finding import run_finding
 from tsadlab.run_summary import detector_record, run_metrics
 from tsadlab.runtime import raise_if_terminated
 from tsadlab.scoring.align import align_errors
@@ -152,6 +153,7 @@ def run_stages(
         int((detection.events["split"] == "test").sum()),
         f"; overlap F1 {labeled['event']['f1']:.3f} on {labeled['rows']} rows" if labeled else "",
     )
+    finding = run_finding(frame, detection.events, series.name)
     with timer("figures"):
         folder = run_dir / "figures"
         if len(history):  # detectors have no epochs
@@ -159,7 +161,9 @@ def run_stages(
         figures.series_page(
             prepared.timestamps, prepared.raw, series.columns, folder / "series.html"
         )
-        figures.detection_figures(frame, detection.strategy.threshold_, folder)
+        figures.detection_figures(
+            frame, detection.strategy.threshold_, folder, series.name, finding.text
+        )
     with timer("artifacts"):
         artifacts.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(settings_of(cfg)))
         if isinstance(model, WindowDetector):
@@ -176,10 +180,13 @@ def run_stages(
     )
     if labeled:
         metrics["labeled"] = labeled
+    metrics["finding"] = finding.record
     resumed = backup.resumed_from() if backup else None
     if resumed:
         metrics["training"]["resumed_from"] = resumed
         artifacts.note_resumed(Path(resumed["run_dir"]), run_dir)
     artifacts.write_json(run_dir / "metrics.json", metrics)
     log.info("run finished in %.1f s: %s", timer.seconds["total"], run_dir)
+    for line in finding.lines:  # last: what a reader of the console wants to know
+        log.info("%s", line)
     return RunResult(run_dir, metrics, frame, detection.events)

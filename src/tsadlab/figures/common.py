@@ -5,6 +5,7 @@ Plotly pages load `plotly.min.js` from their own folder (written once per folder
 a CDN: research clusters and these machines are often offline.
 """
 
+import html
 import os
 from pathlib import Path
 
@@ -25,6 +26,7 @@ PLOTLY_JS = "plotly.min.js"
 # LINE_POINTS / 2 equal buckets' lowest and highest rows, so spikes survive and a page of a
 # ten-million-row series stays a few MB. Markers (flagged rows) are never thinned.
 LINE_POINTS = 20_000
+HEADING_STYLE = "font: 15px/1.5 sans-serif; white-space: pre-wrap; margin: 12px 16px;"
 
 
 def line_rows(values: np.ndarray, limit: int = LINE_POINTS) -> np.ndarray:
@@ -69,11 +71,17 @@ def save_png(fig: plt.Figure, path: Path) -> Path:
 _first_plotly_js: Path | None = None
 
 
-def save_html(fig: go.Figure, path: Path) -> Path:
+def save_html(fig: go.Figure, path: Path, heading: str = "") -> Path:
+    """Write a plotly figure as an offline page; `heading` (plain text, its lines kept) is
+    shown above the figure."""
     js = path.parent / PLOTLY_JS
     if not js.exists():
         _place_plotly_js(js)
-    return write_text(path, fig.to_html(include_plotlyjs="directory", full_html=True))
+    page = fig.to_html(include_plotlyjs="directory", full_html=True)
+    if heading:
+        block = f'<pre style="{HEADING_STYLE}">{html.escape(heading)}</pre>'
+        page = page.replace("<body>", f"<body>\n{block}", 1)
+    return write_text(path, page)
 
 
 def _place_plotly_js(js: Path) -> None:

@@ -8,23 +8,40 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from tsadlab.detection.frame import time_index, value_columns
 from tsadlab.figures.common import LINE_POINTS, line_rows, line_trace, save_html, save_png
 from tsadlab.intervals import flag_runs
 
 SPLIT_COLORS = {"train": "#4c72b0", "val": "#dd8452", "test": "#55a868"}
+PERIOD_NAMES = {"train": "training period", "val": "validation", "test": "test period"}
+DETECTION_NAMES = {
+    "train": "training-period detection",
+    "val": "validation detection",
+    "test": "test-period detection",
+}
 # Score histograms get a KDE up to this many scores (seaborn's KDE is O(scores x grid)); more
 # scores are binned with numpy and drawn without one.
 KDE_POINTS = 200_000
 
 
+def best_epoch(history: pd.DataFrame) -> int:
+    """The epoch (as history.csv numbers it) whose monitored loss is lowest: `val_loss` when
+    there is one, else `loss` (what early stopping monitors)."""
+    monitor = "val_loss" if "val_loss" in history else "loss"
+    return int(history["epoch"].loc[history[monitor].idxmin()])
+
+
 def loss_curve(history: pd.DataFrame, path: Path) -> Path:
-    """Training and validation loss by epoch."""
+    """Training and validation loss by epoch, the best epoch marked."""
     fig, ax = plt.subplots(figsize=(7, 4))
     for column in ("loss", "val_loss"):
         if column in history:
             ax.plot(history["epoch"], history[column], marker="o", label=column)
+    best = best_epoch(history)
+    ax.axvline(best, color="gray", linestyle="--", label=f"best epoch {best}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set(xlabel="epoch", ylabel="loss", title="Loss by epoch")
     ax.legend()
     return save_png(fig, path)
@@ -62,37 +79,71 @@ def series_figure(timestamps: pd.Index, values: np.ndarray, columns: tuple[str, 
     return fig
 
 
+def shade_periods(fig: go.Figure, timestamps: pd.Index, split: np.ndarray) -> None:
+    """Shade each training, validation and test period, named at its top (validation at its
+    bottom: a short one would hide the test period's name)."""
+    if not len(split):
+        return
+    changes = np.flatnonzero(split[1:] != split[:-1]) + 1
+    starts, ends = np.r_[0, changes], np.r_[changes, len(split) - 1]
+    for first, end in zip(starts, ends, strict=True):
+        part = split[first]
+        fig.add_vrect(
+            x0=timestamps[first],
+            x1=timestamps[end],
+            fillcolor=SPLIT_COLORS[part],
+            opacity=0.08,
+            line_width=0,
+            layer="below",
+            annotation_text=PERIOD_NAMES[part],
+            annotation_position="bottom left" if part == "val" else "top left",
+        )
+
+
 def scores_page(
     timestamps: pd.Index,
     scores: np.ndarray,
     split: np.ndarray,
     thresholds: np.ndarray,
     path: Path,
+    series: str = "",
 ) -> Path:
     """`scores_figure` as an offline HTML page."""
-    return save_html(scores_figure(timestamps, scores, split, thresholds), path)
+    return save_html(scores_figure(timestamps, scores, split, thresholds, series), path)
 
 
 def scores_figure(
-    timestamps: pd.Index, scores: np.ndarray, split: np.ndarray, thresholds: np.ndarray
+    timestamps: pd.Index,
+    scores: np.ndarray,
+    split: np.ndarray,
+    thresholds: np.ndarray,
+    series: str = "",
 ) -> go.Figure:
-    """Scores over time, coloured by split, with the threshold each row was compared with."""
+    """Scores over time, coloured and shaded by period, with the threshold each row was
+    compared with."""
     fig = go.Figure()
-    for name, color in SPLIT_COLORS.items():
-        rows = split == name
+    for part, color in SPLIT_COLORS.items():
+        rows = split == part
         if rows.any():
+            name = f"{PERIOD_NAMES[part]} score"
             fig.add_trace(
-                line_trace(
-                    timestamps[rows], scores[rows], name=f"{name} score", line={"color": color}
-                )
+                line_trace(timestamps[rows], scores[rows], name=name, line={"color": color})
             )
     fig.add_trace(
         line_trace(
             timestamps, thresholds, name="threshold", line={"color": "crimson", "dash": "dash"}
         )
     )
-    fig.update_layout(title="Anomaly score vs threshold", xaxis_title="time", yaxis_title="score")
+    shade_periods(fig, timestamps, split)
+    fig.update_layout(
+        title=f"Anomaly score vs threshold{_in(series)}", xaxis_title="time", yaxis_title="score"
+    )
     return fig
+
+
+def _in(series: str) -> str:
+    """' in <series>' for a figure's title, when the series is named."""
+    return f" in {series}" if series else ""
 
 
 def anomalies_page(
@@ -103,10 +154,12 @@ def anomalies_page(
     split: np.ndarray,
     path: Path,
     labels: np.ndarray | None = None,
+    series: str = "",
+    finding: str = "",
 ) -> Path:
-    """`anomalies_figure` as an offline HTML page."""
-    figure = anomalies_figure(timestamps, values, columns, flags, split, labels)
-    return save_html(figure, path)
+    """`anomalies_figure` as an offline HTML page, the run's finding (plain text) above it."""
+    figure = anomalies_figure(timestamps, values, columns, flags, split, labels, series)
+    return save_html(figure, path, heading=finding)
 
 
 def anomalies_figure(
@@ -116,8 +169,10 @@ def anomalies_figure(
     flags: np.ndarray,
     split: np.ndarray,
     labels: np.ndarray | None = None,
+    series: str = "",
 ) -> go.Figure:
-    """The series in original units, a marker on every flagged row, labels shaded."""
+    """The series in original units, a marker on every flagged row named by its period, the
+    periods and the labels shaded."""
     fig = go.Figure()
     for j, name in enumerate(columns):
         fig.add_trace(line_trace(timestamps, values[:, j], name=name))
@@ -129,7 +184,7 @@ def anomalies_figure(
                         x=timestamps[rows],
                         y=values[rows, j],
                         mode="markers",
-                        name=f"anomaly ({part})",
+                        name=DETECTION_NAMES[part] + (f" ({name})" if len(columns) > 1 else ""),
                         marker={
                             "color": "crimson",
                             "size": 7,
@@ -137,6 +192,7 @@ def anomalies_figure(
                         },
                     )
                 )
+    shade_periods(fig, timestamps, split)
     if labels is not None:
         for first, last in flag_runs(labels):
             fig.add_vrect(
@@ -146,16 +202,19 @@ def anomalies_figure(
                 opacity=0.25,
                 line_width=0,
             )
-    title = f"Detected anomalies: {int(flags.sum())} rows"
+    title = f"Detected anomalies{_in(series)}: {int(flags.sum())} rows"
     if labels is not None:
         title += " (labeled anomalies shaded)"
     fig.update_layout(title=title, xaxis_title="time", yaxis_title="value")
     return fig
 
 
-def detection_figures(frame: pd.DataFrame, threshold: float, figures: Path) -> None:
+def detection_figures(
+    frame: pd.DataFrame, threshold: float, figures: Path, series: str = "", finding: str = ""
+) -> None:
     """Score distributions (of every score), scores vs threshold, and anomalies (drawn from
-    `plotted_rows`), from a scores table."""
+    `plotted_rows`), from a scores table; `series` names the series in the titles and the
+    run's `finding` (plain text) heads the anomalies page."""
     scores, test = frame["score"].to_numpy(), (frame["split"] == "test").to_numpy()
     score_distribution(
         scores[~test], threshold, "Training-period scores", figures / "train_score_dist.png"
@@ -174,6 +233,7 @@ def detection_figures(frame: pd.DataFrame, threshold: float, figures: Path) -> N
         split,
         drawn["threshold"].to_numpy(),
         figures / "scores_vs_threshold.html",
+        series,
     )
     columns = value_columns(drawn)
     labels = drawn["label"].to_numpy().astype(bool) if "label" in drawn else None
@@ -185,6 +245,8 @@ def detection_figures(frame: pd.DataFrame, threshold: float, figures: Path) -> N
         split,
         figures / "anomalies.html",
         labels,
+        series,
+        finding,
     )
 
 
