@@ -25,7 +25,6 @@ def test_a_jax_run_seeds_saves_unrolls_and_caches_without_importing_tensorflow(t
 import sys
 from pathlib import Path
 
-import pytest
 from tsadlab import artifacts
 from tsadlab.cli.common import compose_config
 from tsadlab.config import to_run_config
@@ -51,7 +50,6 @@ def test_every_keras_model_builds_saves_and_loads_on_jax_without_importing_tenso
 import sys
 from pathlib import Path
 
-import pytest
 from tsadlab import artifacts
 from tsadlab.models import MODELS, load_keras_model
 from tsadlab.training.fit import new_model
@@ -72,8 +70,6 @@ def test_a_sigterm_flag_does_not_outlive_its_run():
     """A process that runs again after a SIGTERM (a notebook, a sweep in one process) starts
     afresh."""
     import signal
-
-    import pytest
 
     from tsadlab.runtime import Terminated, raise_if_terminated, sigterm_stops_the_run
 
