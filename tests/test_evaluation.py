@@ -34,6 +34,7 @@ def test_same_settings_reproduce_the_training_run(labeled_run):
     pd.testing.assert_frame_equal(trained, again)
     metrics = json.loads((labeled_run / "metrics.json").read_text())
     assert evaluation.metrics["labeled"] == metrics["labeled"]
+    assert evaluation.metrics["finding"] == metrics["finding"]  # says what training said
     assert evaluation.out_dir == labeled_run / "evaluations" / "quantile-end"
 
 
@@ -58,6 +59,9 @@ def test_other_threshold_and_alignment_write_their_own_folder(labeled_run):
     assert evaluation.metrics["oracle"] is False
     assert "without labels" in evaluation.metrics["threshold_note"]
     assert evaluation.metrics["protocol"] == "split"
+    # the page opens with this evaluation's own finding, not the training run's
+    finding = evaluation.metrics["finding"]["text"]
+    assert finding.splitlines()[0] in (evaluation.out_dir / "figures/anomalies.html").read_text()
 
 
 def test_oracle_is_marked_everywhere(labeled_run):
@@ -110,6 +114,7 @@ def test_cli_reevaluates_in_one_line(labeled_run):
     )
     assert done.returncode == 0, done.stderr
     assert "mad-mean: threshold mad; alignment mean; overlap F1" in done.stdout
+    assert "detected in the test period" in done.stdout  # the finding, in words
     bad = subprocess.run(
         [sys.executable, "-m", "tsadlab.cli.evaluate", f"run_dir={labeled_run}/nope"],
         capture_output=True,

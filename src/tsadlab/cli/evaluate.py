@@ -58,6 +58,8 @@ def _hydra_main(cfg: DictConfig) -> None:
             return
         sys.exit(1)
     print(summary_line(evaluation))
+    if "finding" in evaluation.metrics:  # a single series: what it found, in words
+        print(evaluation.metrics["finding"]["text"])
 
 
 def main() -> None:

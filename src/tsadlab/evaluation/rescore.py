@@ -22,6 +22,7 @@ from tsadlab.errors import ArtifactError
 from tsadlab.figures.run import detection_figures
 from tsadlab.metrics import report_columns
 from tsadlab.metrics.events import EventCounts
+from tsadlab.reporting.finding import run_finding
 from tsadlab.run_summary import column_means
 from tsadlab.scoring.align import align_errors
 from tsadlab.scoring.config import Alignment
@@ -105,7 +106,11 @@ def _evaluate_series(
         timestamps, rows[names].to_numpy(), names, split, scores, detection, labels
     )
     out_dir = run_dir / "evaluations" / (name or evaluation_name(threshold, alignment))
-    detection_figures(frame, detection.strategy.threshold_, out_dir / "figures")
+    series = metrics.get("data", {}).get("name", run_dir.name)
+    finding = run_finding(frame, detection.events, series)
+    detection_figures(
+        frame, detection.strategy.threshold_, out_dir / "figures", series, finding.text
+    )
     artifacts.write_csv(out_dir / "scores.csv", frame)
     artifacts.write_csv(out_dir / "events.csv", detection.events)
     result = {
@@ -128,6 +133,7 @@ def _evaluate_series(
             for part in ("train", "val", "test")
         },
         "events_total": len(detection.events),
+        "finding": finding.record,
     }
     labeled = labeled_metrics(frame, cfg.metrics, cfg.protocol)
     if labeled:
