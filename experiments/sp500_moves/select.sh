@@ -17,7 +17,7 @@ folds=("1997-01-02 4039" "2002-01-02 5298" "2007-01-03 6553")
 for fold in "${folds[@]}"; do
   read -r start rows <<<"$fold"
   dir="$out/fold_${start:0:4}"
-  finished=$(grep -l '"status": "finished"' "$dir"/[0-9]*/status.json 2>/dev/null | wc -l)
+  finished=$( (grep -l '"status": "finished"' "$dir"/[0-9]*/status.json 2>/dev/null || true) | wc -l)
   if [ "$finished" -eq 9 ]; then
     echo "$dir: every job finished, kept"
     continue
