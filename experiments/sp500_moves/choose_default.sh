@@ -4,13 +4,13 @@
 # Three folds, each trained on every year before its validation years:
 #   1997-2001 (rows to 2001-12-31), 2002-2006 (to 2006-12-29), 2007-2011 (to 2011-12-22);
 # x data.volatility none, ewma, garch x seeds 0, 1, 2 = 27 trainings; each run is then
-# re-scored (tsadlab-evaluate) under every candidate threshold and alignment, and select.py
-# applies the rule written in README.md.
+# re-scored (tsadlab-evaluate) under every candidate threshold and alignment, and
+# choose_default.py applies the rule written in README.md.
 # Usage (from the repository root, after `make setup`):
-#   bash experiments/sp500_moves/select.sh [output folder] [parallel jobs, default 2]
+#   bash experiments/sp500_moves/choose_default.sh [output folder] [parallel jobs, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out="${1:-outputs/sp500_moves/select_$(date +%Y-%m-%d_%H-%M-%S)}"
+out="${1:-outputs/sp500_moves/choose_default_$(date +%Y-%m-%d_%H-%M-%S)}"
 jobs="${2:-2}"
 bin=.venv/bin
 folds=("1997-01-02 4039" "2002-01-02 5298" "2007-01-03 6553")
@@ -30,4 +30,4 @@ runs=$(ls -d "$out"/fold_*/[0-9]* | paste -sd, -)
 $bin/tsadlab-evaluate -m "run_dir=$runs" threshold=quantile threshold.q=0.99,0.995,0.999 \
   alignment=end,mean
 $bin/tsadlab-evaluate -m "run_dir=$runs" threshold=pot,mad,mean_std alignment=end,mean
-$bin/python experiments/sp500_moves/select.py "$out"
+$bin/python experiments/sp500_moves/choose_default.py "$out"

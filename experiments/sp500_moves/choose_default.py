@@ -1,7 +1,8 @@
-"""Apply the selection rule of README.md to the runs of select.sh: every candidate (volatility
-x threshold x alignment) scored on its validation years, over three folds and three seeds.
+"""Apply the selection rule of README.md to the runs of choose_default.sh: every candidate
+(volatility x threshold x alignment) scored on its validation years, over three folds and
+three seeds.
 
-python experiments/sp500_moves/select.py outputs/sp500_moves/select_<time>
+python experiments/sp500_moves/choose_default.py outputs/sp500_moves/choose_default_<time>
 writes <folder>/selection.csv (one row per run and candidate threshold) and prints the table
 and the chosen candidate.
 """
