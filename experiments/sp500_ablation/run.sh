@@ -1,16 +1,26 @@
 #!/usr/bin/env bash
-# S&P 500 ablation: the tutorial's target (next value) vs the corrected one (reconstruction),
-# x transform (raw price, log return) x window (30, 60) x dropout (0, 0.2) x seeds 0, 1, 2.
-# Every run is then re-scored under three more threshold strategies without retraining.
-# Usage (from the repository root, after `make setup`): bash experiments/sp500_ablation/run.sh
+# S&P 500 ablation: what each choice does to the test-period detections.
+#   preparation: raw price scaled (the tutorial's), log return, log return in units of its
+#                EWMA volatility, or of its GARCH(1,1) volatility (data.volatility)
+#   x target: next value (the tutorial's) or reconstruction of the window
+#   x seeds 0, 1, 2 = 24 trainings (everything else as the default config);
+# then every run is re-scored without retraining under more thresholds.
+# Usage (from the repository root, after `make setup`):
+#   bash experiments/sp500_ablation/run.sh [output folder] [parallel jobs, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out="outputs/sp500_ablation/$(date +%Y-%m-%d_%H-%M-%S)"
+out="${1:-outputs/sp500_ablation/$(date +%Y-%m-%d_%H-%M-%S)}"
+jobs="${2:-2}"
 bin=.venv/bin
-$bin/tsadlab-train -m name=sp500_ablation \
-  model.target=next,reconstruction data.transform=none,log_return data.window=30,60 \
-  model.dropout=0,0.2 seed=0,1,2 trainer.verbose=0 "hydra.sweep.dir=$out"
-runs=$(ls -d "$out"/[0-9]* | paste -sd, -)
+common=(name=sp500_ablation model.target=next,reconstruction seed=0,1,2 trainer.verbose=0
+  hydra/launcher=joblib "hydra.launcher.n_jobs=$jobs")
+$bin/tsadlab-train -m "${common[@]}" data.transform=none data.volatility=none \
+  "hydra.sweep.dir=$out/price"
+$bin/tsadlab-train -m "${common[@]}" data.transform=log_return \
+  data.volatility=none,ewma,garch "hydra.sweep.dir=$out/log_return"
+runs=$(ls -d "$out"/*/[0-9]* | paste -sd, -)
 $bin/tsadlab-evaluate -m "run_dir=$runs" threshold=fixed,mad,pot
+$bin/tsadlab-evaluate -m "run_dir=$runs" threshold=quantile threshold.q=0.99,0.995 \
+  alignment=end,mean
 $bin/python experiments/sp500_ablation/summarise.py "$out"
 $bin/tsadlab-report "$out" --out "$out/report"

@@ -25,7 +25,9 @@ CURRENT = "quantile-end"
 def run_rows(run_dir: Path, fold: str, close: pd.Series) -> list[dict]:
     """One row per threshold: the run's own (quantile 0.99, end), then each evaluation."""
     settings = yaml.safe_load((run_dir / "config.yaml").read_text())
-    folders = [(run_dir, CURRENT)] + [(e, e.name) for e in sorted(run_dir.glob("evaluations/*"))]
+    # an evaluation under the run's own threshold repeats it: counted once
+    evaluations = [(e, e.name) for e in sorted(run_dir.glob("evaluations/*")) if e.name != CURRENT]
+    folders = [(run_dir, CURRENT), *evaluations]
     rows = []
     for folder, threshold in folders:
         found = measure_run(run_dir, close, scores_dir=folder)
