@@ -2,9 +2,10 @@
 (volatility x threshold x alignment) scored on its validation years, over three folds and
 three seeds.
 
-python experiments/sp500_moves/choose_default.py outputs/sp500_moves/choose_default_<time>
-writes <folder>/selection.csv (one row per run and candidate threshold) and prints the table
-and the chosen candidate.
+python experiments/sp500_moves/choose_default.py outputs/sp500_moves/choose_default_<time> [...]
+writes selection.csv into the first folder (one row per run and candidate threshold) and
+prints the table and the chosen candidate; several folders (rounds run with different
+overrides) are pooled into one set of candidates.
 """
 
 import sys
@@ -23,11 +24,10 @@ CURRENT = "quantile-end"
 
 
 def run_rows(run_dir: Path, fold: str, close: pd.Series) -> list[dict]:
-    """One row per threshold: the run's own (quantile 0.99, end), then each evaluation."""
+    """One row per candidate threshold: each re-scoring of the run (choose_default.sh scores
+    every candidate, the run's own threshold among them, as tsadlab-evaluate)."""
     settings = yaml.safe_load((run_dir / "config.yaml").read_text())
-    # an evaluation under the run's own threshold repeats it: counted once
-    evaluations = [(e, e.name) for e in sorted(run_dir.glob("evaluations/*")) if e.name != CURRENT]
-    folders = [(run_dir, CURRENT), *evaluations]
+    folders = [(e, e.name) for e in sorted(run_dir.glob("evaluations/*"))]
     rows = []
     for folder, threshold in folders:
         found = measure_run(run_dir, close, scores_dir=folder)
@@ -35,6 +35,7 @@ def run_rows(run_dir: Path, fold: str, close: pd.Series) -> list[dict]:
             {
                 "fold": fold,
                 "volatility": settings["data"]["volatility"],
+                "error": settings["scoring"]["error"],
                 "seed": settings["seed"],
                 "threshold": threshold,
                 "found": found.n_found,
@@ -49,10 +50,10 @@ def run_rows(run_dir: Path, fold: str, close: pd.Series) -> list[dict]:
 def candidates(table: pd.DataFrame) -> pd.DataFrame:
     """Mean over folds and seeds per candidate, each fold's mean found, feasibility, order."""
     per_fold = table.pivot_table(
-        index=["volatility", "threshold"], columns="fold", values="found", aggfunc="mean"
+        index=["volatility", "error", "threshold"], columns="fold", values="found", aggfunc="mean"
     )
     per_fold.columns = [f"found {c}" for c in per_fold.columns]
-    summary = table.groupby(["volatility", "threshold"]).agg(
+    summary = table.groupby(["volatility", "error", "threshold"]).agg(
         runs=("found", "size"),
         found=("found", "mean"),
         days_per_year=("days_per_year", "mean"),
@@ -68,14 +69,14 @@ def candidates(table: pd.DataFrame) -> pd.DataFrame:
     ).drop(columns=["simpler", "current"])
 
 
-def main(folder: Path) -> None:
+def main(folders: list[Path]) -> None:
     close = load_close()
     rows = []
-    for fold_dir in sorted(folder.glob("fold_*")):
+    for fold_dir in sorted(f for folder in folders for f in folder.glob("fold_*")):
         for run_dir in sorted(p for p in fold_dir.iterdir() if (p / "metrics.json").exists()):
             rows.extend(run_rows(run_dir, fold_dir.name.removeprefix("fold_"), close))
     table = pd.DataFrame(rows)
-    table.to_csv(folder / "selection.csv", index=False)
+    table.to_csv(folders[0] / "selection.csv", index=False)
     summary = candidates(table)
     print(f"{len(table)} (run, threshold) rows from {table['run'].nunique()} runs\n")
     print(markdown(summary.round(2)))
@@ -84,11 +85,12 @@ def main(folder: Path) -> None:
         print(f"\nno candidate flags {MAX_DAYS_PER_YEAR:g} validation days a year or fewer")
         return
     print(
-        f"\nchosen: data.volatility={best['volatility']}, threshold {best['threshold']}: "
+        f"\nchosen: data.volatility={best['volatility']}, scoring.error={best['error']}, "
+        f"threshold {best['threshold']}: "
         f"{best['found']:.2f} of the ten largest validation moves found on average, "
         f"{best['days_per_year']:.1f} flagged days a year"
     )
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main([Path(p) for p in sys.argv[1:]])

@@ -7,11 +7,13 @@
 # re-scored (tsadlab-evaluate) under every candidate threshold and alignment, and
 # choose_default.py applies the rule written in README.md.
 # Usage (from the repository root, after `make setup`):
-#   bash experiments/sp500_moves/choose_default.sh [output folder] [parallel jobs, default 2]
+#   bash experiments/sp500_moves/choose_default.sh [output folder] [parallel jobs, default 2] \
+#     [more overrides for every training, e.g. scoring.error=point]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out="${1:-outputs/sp500_moves/choose_default_$(date +%Y-%m-%d_%H-%M-%S)}"
 jobs="${2:-2}"
+extra=("${@:3}")
 bin=.venv/bin
 folds=("1997-01-02 4039" "2002-01-02 5298" "2007-01-03 6553")
 for fold in "${folds[@]}"; do
@@ -23,7 +25,7 @@ for fold in "${folds[@]}"; do
     continue
   fi
   $bin/tsadlab-train -m name=sp500_select "data.rows=$rows" "data.test_start=$start" \
-    data.volatility=none,ewma,garch seed=0,1,2 trainer.verbose=0 \
+    data.volatility=none,ewma,garch seed=0,1,2 trainer.verbose=0 "${extra[@]}" \
     hydra/launcher=joblib "hydra.launcher.n_jobs=$jobs" "hydra.sweep.dir=$dir"
 done
 runs=$(ls -d "$out"/fold_*/[0-9]* | paste -sd, -)
