@@ -25,6 +25,7 @@ def write_run(folder: Path, events: list[tuple[str, str]], start=TEST[0], end=TE
     for first, last in events:
         flags[(days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))] = 1
     folder.mkdir(parents=True)
+    (folder / "status.json").write_text('{"status": "finished"}')
     pd.DataFrame(
         {
             "timestamp": days.strftime("%Y-%m-%d"),
@@ -97,3 +98,8 @@ def test_check_passes_and_fails_on_what_the_folders_hold(tmp_path, capsys):
     quiet = write_run(tmp_path / "quiet", [("2018-02-05", "2018-02-09")], start, full_end)
     assert check.main(["--full", str(march)]) == 0
     assert check.main(["--full", str(quiet)]) == 1
+    # a folder that is not a finished run is a miss with its reason, not a traceback
+    (quiet / "status.json").write_text('{"status": "running"}')
+    assert check.main(["--default", str(quiet), "--full", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "not a finished run (status: running)" in out and "no readable status.json" in out

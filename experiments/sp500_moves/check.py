@@ -11,6 +11,7 @@ prints one line per run and the ten moves, and exits 1 when a target is missed.
 """
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -24,7 +25,20 @@ MAX_DAYS_PER_YEAR = 10.0
 MARCH_2020 = (pd.Timestamp("2020-03-01"), pd.Timestamp("2020-03-31"))
 
 
+def unfinished(run_dir: Path) -> str | None:
+    """Why run_dir is not a finished run, or None when it is."""
+    try:
+        status = json.loads((run_dir / "status.json").read_text())["status"]
+    except (OSError, ValueError, KeyError):
+        return f"MISS {run_dir}: no readable status.json (not a run folder?)"
+    if status != "finished" or not (run_dir / "events.csv").exists():
+        return f"MISS {run_dir}: not a finished run (status: {status})"
+    return None
+
+
 def check_default(run_dir: Path, close: pd.Series) -> tuple[bool, str]:
+    if why := unfinished(run_dir):
+        return False, why
     found = measure_run(run_dir, close)
     ok = found.n_found >= MOST_OF_TEN and found.days_per_year <= MAX_DAYS_PER_YEAR
     line = (
@@ -37,6 +51,8 @@ def check_default(run_dir: Path, close: pd.Series) -> tuple[bool, str]:
 
 
 def check_full(run_dir: Path) -> tuple[bool, str]:
+    if why := unfinished(run_dir):
+        return False, why
     events = pd.read_csv(run_dir / "events.csv")
     test = events[events["split"] == "test"]
     start, end = pd.to_datetime(test["start"]), pd.to_datetime(test["end"])
@@ -59,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     results += [check_full(d) for d in args.full]
     for _, line in results:
         print(line)
-    if args.default:
-        moves = measure_run(args.default[0], close).moves
+    finished = [d for d in args.default if unfinished(d) is None]
+    if finished:
+        moves = measure_run(finished[0], close).moves
         listed = ", ".join(f"{d:%Y-%m-%d} {m:+.1f}%" for d, m, _ in moves.itertuples(index=False))
         print(f"the ten largest moves of the default test period: {listed}")
     missed = sum(not ok for ok, _ in results)
