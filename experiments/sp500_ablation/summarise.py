@@ -18,7 +18,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sp500_moves"))
 from moves import N_MOVES, load_close, markdown, measure_run
 
-FACTORS = ["preparation", "target"]
+FACTORS = ["preparation", "error"]
 
 
 def preparation(data: dict) -> str:
@@ -39,8 +39,9 @@ def own_threshold(run_dir: Path) -> str:
 
 def run_rows(run_dir: Path, close: pd.Series) -> list[dict]:
     settings = yaml.safe_load((run_dir / "config.yaml").read_text())
-    folders = {own_threshold(run_dir): run_dir}
-    folders.update({e.name: e for e in sorted(run_dir.glob("evaluations/*"))})
+    own = own_threshold(run_dir)
+    # an evaluation under the run's own threshold repeats the run: counted once
+    folders = {own: run_dir, **{e.name: e for e in sorted(run_dir.glob("evaluations/*"))}}
     rows = []
     for threshold, folder in folders.items():
         found = measure_run(run_dir, close, scores_dir=folder)
@@ -49,10 +50,10 @@ def run_rows(run_dir: Path, close: pd.Series) -> list[dict]:
             {
                 "run": str(run_dir),
                 "preparation": preparation(settings["data"]),
-                "target": settings["model"]["target"],
+                "error": settings["scoring"]["error"],
                 "seed": settings["seed"],
                 "threshold": threshold,
-                "own": folder == run_dir,
+                "own": threshold == own,
                 "found": found.n_found,
                 "days_per_year": found.days_per_year,
                 "test_events": found.events,
@@ -90,13 +91,13 @@ def main(folder: Path) -> None:
     print(markdown(summary))
     own = table[table["own"]]
     counts = {}
-    for (prep, target), group in own.groupby(FACTORS):
+    for (prep, error), group in own.groupby(FACTORS):
         days = [d for found in group["moves_found"] for d in found.split(", ") if d]
-        counts[(prep, target)] = pd.Series(days).value_counts().sort_index().to_dict()
+        counts[(prep, error)] = pd.Series(days).value_counts().sort_index().to_dict()
     print("\nWhich moves each configuration finds under its own threshold (runs of 3):\n")
-    for (prep, target), found in counts.items():
+    for (prep, error), found in counts.items():
         listed = ", ".join(f"{d} ({n})" for d, n in found.items()) or "none"
-        print(f"- {prep}, {target}: {listed}")
+        print(f"- {prep}, {error}: {listed}")
 
 
 if __name__ == "__main__":
