@@ -17,7 +17,7 @@ from tsadlab.scoring.config import Alignment
 from tsadlab.thresholds import FitOn
 
 QUANTILE = threshold_config("quantile", q=0.99)
-DEFAULT = threshold_config("mad", k=3.0)  # the default config's threshold
+DEFAULT = QUANTILE  # the default config's threshold
 END, MEAN = Alignment.end, Alignment.mean
 
 
@@ -36,7 +36,7 @@ def test_same_settings_reproduce_the_training_run(labeled_run):
     metrics = json.loads((labeled_run / "metrics.json").read_text())
     assert evaluation.metrics["labeled"] == metrics["labeled"]
     assert evaluation.metrics["finding"] == metrics["finding"]  # says what training said
-    assert evaluation.out_dir == labeled_run / "evaluations" / "mad-end"
+    assert evaluation.out_dir == labeled_run / "evaluations" / "quantile-end"
 
 
 def test_other_threshold_and_alignment_write_their_own_folder(labeled_run):

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import median_abs_deviation
 from conftest import TINY, compose_config
 from omegaconf import OmegaConf
 
@@ -33,7 +32,7 @@ def test_tutorial_experiment_reproduces_the_tutorial_setup():
     assert s["model"]["target"] == "next"
     assert s["threshold"] == {"name": "fixed", "fit_on": "train", "value": 0.65}
     assert (s["data"]["transform"], s["data"]["scaler"]) == ("none", "standard")
-    assert s["data"]["volatility"] == "none"
+    assert (s["data"]["volatility"], s["scoring"]["error"]) == ("none", "mae")
     assert (s["trainer"]["batch_size"], s["trainer"]["validation_split"]) == (32, 0.1)
     assert (s["trainer"]["patience"], s["trainer"]["shuffle"]) == (3, False)
     assert s["model"]["encoder_units"] == [128] and s["model"]["dropout"] == 0.2
@@ -77,7 +76,8 @@ def test_default_config_is_the_corrected_one():
     s = settings_of(compose_config())
     assert s["model"]["target"] == "reconstruction"
     assert s["data"]["transform"] == "log_return"
-    assert (s["data"]["volatility"], s["threshold"]["name"]) == ("garch", "mad")
+    assert (s["data"]["volatility"], s["threshold"]["name"]) == ("none", "quantile")
+    assert s["scoring"]["error"] == "point"
     assert s["data"]["rows"] == 8192
     assert settings_of(compose_config(["data=sp500_full"]))["data"]["rows"] is None
 
@@ -114,10 +114,9 @@ def test_scores_csv_rows_and_columns(finished_run):
     run_dir, _ = finished_run
     scores = pd.read_csv(run_dir / "scores.csv", parse_dates=["timestamp"])
     metrics = json.loads((run_dir / "metrics.json").read_text())
-    # 400 rows, log_return drops the first: 399 rows, 80 % of them (319) in training; the
-    # volatility's warm-up then drops the first 20 of those: 379 rows, 299 in training.
+    # 400 rows, log_return drops the first: 399 rows, 80 % of them (319) in training.
     sizes = metrics["sizes"]
-    assert len(scores) == 379 == sizes["rows_train_period"] + sizes["rows_test"]
+    assert len(scores) == 399 == sizes["rows_train_period"] + sizes["rows_test"]
     assert list(scores.columns) == [
         "timestamp",
         "value",
@@ -127,14 +126,14 @@ def test_scores_csv_rows_and_columns(finished_run):
         "is_anomaly",
     ]
     assert scores["split"].value_counts().to_dict() == {
-        "train": 299 - metrics["sizes"]["rows_val"],
+        "train": 319 - metrics["sizes"]["rows_val"],
         "test": 80,
         "val": metrics["sizes"]["rows_val"],
     }
-    # Values are in original units (raw close, not returns), from 1986-01-31 (row 21).
-    assert scores["value"].iloc[0] == pytest.approx(211.779999)
-    # end alignment, reconstruction: the first window-1 rows of each part have no score.
-    assert scores["score"].isna().sum() == 2 * 9
+    # Values are in original units (raw close, not returns).
+    assert scores["value"].iloc[0] == pytest.approx(210.880005)
+    # the default's point error scores every row a window covers: all of them
+    assert scores["score"].notna().all()
     flagged = scores["score"] > metrics["threshold"]["value"]
     assert (flagged == scores["is_anomaly"].astype(bool)).all()
     assert metrics["anomalies"]["rows"]["test"] == int(
@@ -147,9 +146,7 @@ def test_threshold_is_fitted_on_training_scores_only(finished_run):
     scores = pd.read_csv(run_dir / "scores.csv")
     metrics = json.loads((run_dir / "metrics.json").read_text())
     train_scores = scores.loc[scores.split != "test", "score"].dropna()
-    # the default: median + 3 MAD (scaled to a normal's std) of the training-period scores
-    mad = median_abs_deviation(train_scores, scale="normal")
-    assert metrics["threshold"]["value"] == pytest.approx(np.median(train_scores) + 3 * mad)
+    assert metrics["threshold"]["value"] == pytest.approx(np.quantile(train_scores, 0.99))
 
 
 def test_metrics_json_records_what_a_rerun_needs(finished_run):

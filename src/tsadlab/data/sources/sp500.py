@@ -6,7 +6,6 @@ from importlib import resources
 from pathlib import Path
 
 from tsadlab.data.config import FileDataConfig, Transform
-from tsadlab.data.volatility import Volatility
 from tsadlab.data.csv_series import load_csv
 from tsadlab.data.series import Dataset, Series
 from tsadlab.data.sources import SourceExamples, register_source
@@ -17,16 +16,13 @@ SP500_TUTORIAL_ROWS = 8192
 
 @dataclass
 class Sp500DataConfig(FileDataConfig):
-    """The tutorial's period of the S&P 500 close, as daily log returns in units of their
-    GARCH(1,1) volatility (the corrected default: raw prices would drift out of the training
-    range, and a move is sudden against the market's recent days)."""
+    """The tutorial's period of the S&P 500 close, as daily log returns (the corrected
+    default: raw prices would drift out of the training range)."""
 
     source: str = "sp500"
     name: str = "sp500"
     rows: int | None = SP500_TUTORIAL_ROWS
     transform: Transform = Transform.log_return
-    # chosen on validation years inside 1986-2011 (experiments/sp500_moves)
-    volatility: Volatility = Volatility.garch
 
 
 def sp500_path() -> Path:
