@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo tutorial search bench test test-all lint format clean
+.PHONY: help setup demo tutorial search bench screenshot test test-all lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ search: setup ## the default KerasTuner search (search=sp500_lstm_ae, 20 trials)
 bench: setup ## the speed and memory benchmark (installs the `bench` extra: a CPU PyTorch)
 	$(BIN)/python -m pip install -e '.[dev,bench]'
 	$(BIN)/python experiments/benchmarks/run.py
+
+screenshot: setup ## the README's MLflow comparison view: a small sweep, shot by headless Chromium
+	bash experiments/tracking_screenshot/run.sh
 
 test: setup ## fast tests (everything not marked slow), on two workers
 	$(BIN)/python -m pytest -m "not slow" -n 2

@@ -28,6 +28,7 @@ from tsadlab.runtime import Backend
 from tsadlab.scoring import SCORING_ERRORS
 from tsadlab.scoring.config import ScoringConfig
 from tsadlab.thresholds import THRESHOLDS
+from tsadlab.tracking.config import LoggerConfig, register_logger_configs
 from tsadlab.training.config import TrainerConfig
 
 # group -> (the registry of its options, the key that names the option)
@@ -52,6 +53,7 @@ class RunConfig:
     name: str = "default"  # the experiment's name: outputs/<name>/
     seed: int = 0
     backend: Backend = Backend.jax
+    logger: LoggerConfig = field(default_factory=LoggerConfig)  # trackers: logger=mlflow, ...
 
     def __post_init__(self) -> None:
         if not 0 <= self.seed < 2**32:
@@ -68,6 +70,7 @@ def register_configs() -> None:
     if "base_config.yaml" not in cs.repo:
         cs.store(name="base_config", node=RunConfig)
         cs.store(group="trainer", name="default", node=TrainerConfig)
+        register_logger_configs()
 
 
 def to_run_config(cfg: DictConfig | dict | RunConfig, schema: type = RunConfig) -> Any:

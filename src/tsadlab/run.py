@@ -26,16 +26,26 @@ from tsadlab.run_series import RunResult, StageTimer, run_series
 from tsadlab.run_summary import column_means, series_summary
 from tsadlab.runtime import Terminated, git_commit, package_versions, raise_if_terminated
 from tsadlab.thresholds import is_oracle
+from tsadlab.tracking.context import TrackingContext
+from tsadlab.tracking.tracker import RunTracker
 
 log = logging.getLogger(__name__)
 
 
-def run(cfg: RunConfig | DictConfig | dict, run_dir: Path, only: str | None = None) -> RunResult:
+def run(
+    cfg: RunConfig | DictConfig | dict,
+    run_dir: Path,
+    only: str | None = None,
+    context: TrackingContext | None = None,
+) -> RunResult:
     """Run the whole job into `run_dir` (with `only`, just that series of the dataset: a
-    benchmark's job); on any error the directory is marked failed."""
+    benchmark's job); on any error the directory is marked failed. The trackers of
+    `cfg.logger` record it, placed by `context` (a sweep's job, a benchmark's)."""
     run_dir = artifacts.start_run_dir(Path(run_dir))
+    tracker = RunTracker()
     try:
         cfg = to_run_config(cfg)
+        tracker = RunTracker.for_run(cfg, run_dir, context)
         if is_oracle(cfg.threshold):
             raise ConfigError(
                 f"threshold={cfg.threshold.name} is an oracle: it picks the threshold from the "
@@ -49,15 +59,18 @@ def run(cfg: RunConfig | DictConfig | dict, run_dir: Path, only: str | None = No
                 dataset = dataset.only(only)
             first = dataset.load(dataset.names[0]) if len(dataset) == 1 else None
         if first is not None:
-            result = run_series(cfg, first, run_dir, timer)
+            result = run_series(cfg, first, run_dir, timer, tracker)
         else:
+            tracker.begin()
             result = run_dataset(cfg, dataset, run_dir)
     except BaseException as exc:  # Ctrl-C too: a stopped run must not look unfinished-but-alive
         # on a full or vanished disk this may fail too; the original error is what to report
         with contextlib.suppress(OSError):
             artifacts.mark_status(run_dir, "failed", error=failure_reason(exc))
+        tracker.finish()
         raise
     artifacts.mark_status(run_dir, "finished")
+    tracker.finish()  # after the folder is complete: tracking never decides a result
     return result
 
 

@@ -29,6 +29,7 @@ from tsadlab.run_summary import detector_record, run_metrics
 from tsadlab.runtime import raise_if_terminated
 from tsadlab.scoring.align import align_errors
 from tsadlab.scoring.predict import check_scoring, predict_errors
+from tsadlab.tracking.tracker import RunTracker
 from tsadlab.training.fit import fit, new_model
 from tsadlab.training.resume import TrainingBackup
 
@@ -62,14 +63,24 @@ class StageTimer:
         raise_if_terminated()  # between stages too: a SIGTERM a library swallowed stops here
 
 
-def run_series(cfg: RunConfig, series: Series, run_dir: Path, timer: StageTimer) -> RunResult:
+def run_series(
+    cfg: RunConfig,
+    series: Series,
+    run_dir: Path,
+    timer: StageTimer,
+    tracker: RunTracker | None = None,
+) -> RunResult:
     """Every stage for one series, into `run_dir`; training resumes from the saved state of
-    an interrupted run of the same config and data, and that state is deleted at the end."""
+    an interrupted run of the same config and data, and that state is deleted at the end.
+    The `tracker`'s run starts here (continuing the interrupted run's, if resumed)."""
+    tracker = tracker or RunTracker()
     backup = None
     if is_keras_model(cfg.model):
         backup = TrainingBackup.open(settings_of(cfg), series.sha256, run_dir)
+    resumed_from = backup.found["run_dir"] if backup and backup.found else None
+    tracker.begin(series.sha256, Path(resumed_from) if resumed_from else None)
     try:
-        result = run_stages(cfg, series, run_dir, timer, backup)
+        result = run_stages(cfg, series, run_dir, timer, backup, tracker)
     except BaseException as exc:
         if backup and isinstance(exc, TrainingError):
             backup.discard()  # NaN loss: the same command would only fail the same way
@@ -87,6 +98,7 @@ def run_stages(
     run_dir: Path,
     timer: StageTimer,
     backup: TrainingBackup | None,
+    tracker: RunTracker | None = None,
 ) -> RunResult:
     """The stages of `run_series`, top to bottom."""
     start = time.perf_counter()
@@ -120,7 +132,9 @@ def run_stages(
     with timer("train"):
         model = new_model(cfg.model, data.window, windows.x_train.shape[2], cfg.seed, cfg.backend)
         check_scoring(model, cfg.scoring, windows, cfg.model.name)  # before any training
-        history = fit(model, windows, cfg.trainer, cfg.seed, run_dir, backup=backup)
+        # a Keras fit's trackers watch it (once the model has chosen Keras' backend)
+        watching = tracker.keras_callbacks() if tracker and is_keras_model(cfg.model) else None
+        history = fit(model, windows, cfg.trainer, cfg.seed, callbacks=watching, backup=backup)
     with timer("score"):
         errors = predict_errors(model, windows, prepared, cfg.scoring, cfg.trainer)
         n_rows = len(prepared.timestamps)

@@ -16,8 +16,9 @@ from tsadlab.config import PATH_KEYS, absolute_path
 PLAN_FILE = "plan.json"
 RECORD_FILE = "bench_job.json"
 # command-line keys that choose, count or rank a benchmark's jobs without changing one (a
-# method's own overrides are in its fingerprint; the benchmark's run config is too)
-IGNORED_ARGUMENTS = ("hydra", "benchmark=", "bench.")
+# method's own overrides are in its fingerprint; the benchmark's run config is too), and
+# the trackers that record them
+IGNORED_ARGUMENTS = ("hydra", "benchmark=", "bench.", "logger")
 PROGRESS_DIR = "progress"
 ATTEMPT_FILE = "attempt.json"
 
@@ -60,10 +61,12 @@ def make_jobs(
 def fingerprint(method_overrides: list[str], arguments: list[str], base: dict) -> str:
     """What makes a method's jobs what they are: its overrides, the command line's and the
     benchmark's run config (not Hydra's settings, not the bench keys that only place or
-    count jobs). A finished job with another fingerprint was run with other settings."""
+    count jobs, not the trackers). A finished job with another fingerprint was run with
+    other settings."""
     counted = [
         absolute_argument(a) for a in arguments if not a.lstrip("+~").startswith(IGNORED_ARGUMENTS)
     ]
+    base = {key: value for key, value in base.items() if key != "logger"}
     text = json.dumps([list(method_overrides), counted, base], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

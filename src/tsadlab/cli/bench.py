@@ -24,17 +24,20 @@ from tsadlab.cli.common import CONFIG_DIR, error_line, run_hydra_app
 from tsadlab.errors import TsadlabError
 from tsadlab.run import run
 from tsadlab.runtime import Terminated, sigterm_stops_the_run
+from tsadlab.tracking.context import bench_job as bench_tracking
 
 log = logging.getLogger(__name__)
 
 
 def bench_job(cfg: DictConfig, run_dir: Path) -> None:
     """One job: the run config without the benchmark's keys, on the job's one series; its
-    folder counts the attempt under the benchmark's settings (`bench_job.json`)."""
+    folder counts the attempt under the benchmark's settings (`bench_job.json`). Trackers
+    log it as method/series/seed<k> of the experiment bench/<bench.name>."""
     bench, settings = split_bench_config(cfg)
     run_dir.mkdir(parents=True, exist_ok=True)
     start_record(run_dir, bench.fingerprint)
-    run(settings, run_dir, only=bench.series)
+    context = bench_tracking(bench.name, str(bench.method), str(bench.series), cfg.seed)
+    run(settings, run_dir, only=bench.series, context=context)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="bench")

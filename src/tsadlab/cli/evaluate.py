@@ -6,6 +6,7 @@ tsadlab-evaluate -m run_dir=... threshold=quantile,mad,pot,dynamic,windowed_std
 """
 
 import sys
+from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -18,6 +19,7 @@ from tsadlab.config import to_run_config
 from tsadlab.errors import TsadlabError
 from tsadlab.evaluation.config import EvaluateConfig
 from tsadlab.evaluation.rescore import Evaluation, evaluate_run
+from tsadlab.tracking.evaluation import log_evaluation
 
 
 def summary_line(evaluation: Evaluation) -> str:
@@ -49,9 +51,9 @@ def summary_line(evaluation: Evaluation) -> str:
 def _hydra_main(cfg: DictConfig) -> None:
     try:
         chosen = to_run_config(cfg, EvaluateConfig)
-        evaluation = evaluate_run(
-            to_absolute_path(chosen.run_dir), chosen.threshold, chosen.alignment, chosen.name
-        )
+        run_dir = Path(to_absolute_path(chosen.run_dir))
+        evaluation = evaluate_run(run_dir, chosen.threshold, chosen.alignment, chosen.name)
+        log_evaluation(run_dir, evaluation.out_dir)  # to the run's MLflow run, if it has one
     except (TsadlabError, OSError) as exc:
         print(f"error: {error_line(exc)}", file=sys.stderr)
         if HydraConfig.get().mode == RunMode.MULTIRUN:

@@ -2,6 +2,7 @@
 
 tsadlab-report outputs/default/multirun_2026-11-24_10-00-00      # a sweep
 tsadlab-report 'outputs/*/2026-11-*' --out outputs/reports/nov   # globs of runs or sweeps
+tsadlab-report --to-mlflow outputs/default/multirun_2026-11-24_10-00-00   # log to MLflow
 
 Writes into --out (default outputs/reports/<date_time>):
   runs.csv              every run: state, error, config.* and metrics.* (reporting/collect.py)
@@ -12,6 +13,10 @@ Writes into --out (default outputs/reports/<date_time>):
   comparison.md, ranks.csv, pairs.csv, figures/cd_diagram.png
                         with several datasets: ranks, Friedman, Wilcoxon-Holm, CD diagram
   index.html            all of it on one page, offline
+
+With --to-mlflow it writes no report: it logs the finished run folders to MLflow instead
+(--tracking-uri, else the store each folder recorded, else $MLFLOW_TRACKING_URI or
+outputs/mlflow.db), continuing the MLflow run a folder records.
 """
 
 import argparse
@@ -21,7 +26,7 @@ from pathlib import Path
 
 from tsadlab.cli.common import error_line, register_all
 from tsadlab.errors import TsadlabError
-from tsadlab.reporting.collect import state_summary
+from tsadlab.reporting.collect import find_runs, state_summary
 from tsadlab.reporting.report import report
 
 
@@ -44,7 +49,20 @@ def main(argv: list[str] | None = None) -> None:
         action="append",
         help="a config.* column to group runs by (repeatable; default: every key that varies)",
     )
+    parser.add_argument(
+        "--to-mlflow",
+        action="store_true",
+        help="log the run folders to MLflow (their figures, tables, metrics) instead",
+    )
+    parser.add_argument(
+        "--tracking-uri",
+        help="with --to-mlflow: the store (default: the folder's own, else $MLFLOW_TRACKING_URI, "
+        "else sqlite:///outputs/mlflow.db)",
+    )
     args = parser.parse_args(argv)
+    if args.to_mlflow:
+        to_mlflow(args.paths, args.tracking_uri)
+        return
     out = args.out or Path("outputs/reports") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     try:
         register_all()  # plugins' metrics are columns too
@@ -53,6 +71,20 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(f"error: {error_line(exc)}")
     print("\n".join(state_summary(result.runs)))
     print(f"wrote {out / 'index.html'}")
+
+
+def to_mlflow(paths: list[str], uri: str | None) -> None:
+    """Log the run folders under `paths` to MLflow, one line each."""
+    from tsadlab.tracking.upload import upload_runs
+
+    try:
+        runs = [run for run in find_runs(paths) if (run / "status.json").exists()]
+        if not runs:
+            raise TsadlabError(f"no run folder under {' '.join(paths)}")
+        for uploaded in upload_runs(runs, uri):
+            print(uploaded.line())
+    except (TsadlabError, OSError) as exc:
+        sys.exit(f"error: {error_line(exc)}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from tsadlab import artifacts
+from tsadlab.tracking.sweep import finish_sweep, start_sweep
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,11 @@ def _job_order(name: str) -> tuple[int, str]:
 
 
 class SweepSummary(Callback):
-    """Hydra callback: write <sweep dir>/jobs.csv and log how many jobs finished or failed."""
+    """Hydra callback: write <sweep dir>/jobs.csv and log how many jobs finished or failed;
+    with logger=mlflow, open the sweep's parent run before the jobs and end it after them."""
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        start_sweep(config, Path(config.hydra.sweep.dir))
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -59,6 +64,7 @@ class SweepSummary(Callback):
         if not len(table):
             return
         artifacts.write_csv(sweep_dir / "jobs.csv", table)
+        finish_sweep(sweep_dir, table)
         failed = table[table["status"] != "finished"]
         log.info(
             "sweep finished: %d of %d jobs finished; table: %s",

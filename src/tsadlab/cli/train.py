@@ -19,13 +19,14 @@ from tsadlab.config import absolute_paths
 from tsadlab.errors import TsadlabError
 from tsadlab.run import run
 from tsadlab.runtime import Terminated, sigterm_stops_the_run
+from tsadlab.tracking.context import TrackingContext, sweep_job
 
 
-def train(cfg: DictConfig, run_dir: Path) -> float | None:
+def train(cfg: DictConfig, run_dir: Path, context: TrackingContext | None = None) -> float | None:
     """Run one training job; returns the best monitored loss (the sweep objective), or None
-    for a run over several series (each has its own)."""
+    for a run over several series (each has its own). `context`: a sweep's job."""
     absolute_paths(cfg)
-    result = run(cfg, run_dir)
+    result = run(cfg, run_dir, context=context)
     return result.metrics.get("training", {}).get("best_monitor")
 
 
@@ -33,9 +34,12 @@ def train(cfg: DictConfig, run_dir: Path) -> float | None:
 def _hydra_main(cfg: DictConfig) -> float | None:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
+    context = None
+    if hydra_cfg.mode == RunMode.MULTIRUN:
+        context = sweep_job(Path(hydra_cfg.sweep.dir), run_dir, list(hydra_cfg.overrides.task))
     try:
         with sigterm_stops_the_run():
-            return train(cfg, run_dir)
+            return train(cfg, run_dir, context)
     except (KeyboardInterrupt, Terminated) as exc:
         print(
             f"{'terminated' if isinstance(exc, Terminated) else 'interrupted'}: {run_dir} is "

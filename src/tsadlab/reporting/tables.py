@@ -62,7 +62,8 @@ def varied_keys(runs: pd.DataFrame) -> list[str]:
     """Config columns with more than one value among the runs (seed and paths excluded)."""
     keys = []
     for column in runs.columns:
-        if not column.startswith("config.") or column in NOT_GROUPING:
+        tracker = column.startswith("config.logger")  # where a run was logged, not what ran
+        if not column.startswith("config.") or column in NOT_GROUPING or tracker:
             continue
         # a key that only some runs have (a parameter of one model) varies with the model
         if runs[column].dropna().astype(str).nunique() > 1:

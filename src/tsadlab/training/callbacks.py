@@ -1,6 +1,7 @@
 """The project's own Keras callbacks. This module imports Keras: import it only after the
 backend is chosen (`runtime.load_keras`)."""
 
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -60,3 +61,15 @@ class EpochBackup(keras.callbacks.Callback):
             "stopped_epoch": int(es.stopped_epoch),
         }
         self.backup.save(self.model, epoch, self.history, stopping, es.best_weights, complete)
+
+
+class EpochReport(keras.callbacks.Callback):
+    """Call `report(epoch, logs)` after every epoch, the epoch counted from 1 as history.csv
+    counts it (a resumed fit goes on from its first epoch): a tracker's live loss curves."""
+
+    def __init__(self, report: Callable[[int, dict[str, float]], None]) -> None:
+        super().__init__()
+        self.report = report
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.report(epoch + 1, {k: float(v) for k, v in (logs or {}).items()})

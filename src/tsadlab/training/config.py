@@ -17,7 +17,9 @@ class TrainerConfig:
     patience: int = 3
     min_delta: float = 0.0
     restore_best_weights: bool = True
-    tensorboard: bool = False  # TensorBoard logs under <run>/tensorboard
+    # moved to the logger group (logger=tensorboard); true still turns it on, with a warning,
+    # and run folders saved before the move still load
+    tensorboard: bool = False
     predict_batch_size: int = 1024
     # Score with a copy of the model whose recurrent layers are unrolled when a run scores at
     # least this many windows (train and test): 2-3x the predict rate, after a longer compile

@@ -1,7 +1,6 @@
 """Building a fresh model and fitting it: a Keras model with the project's callbacks, a
 detector once on the training windows. Returns the per-epoch history as a table."""
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,7 +31,6 @@ def fit(
     windows: Windows,
     trainer: TrainerConfig,
     seed: int,
-    run_dir: Path | None = None,
     callbacks: list | None = None,
     epochs: int | None = None,
     initial_epoch: int = 0,
@@ -41,8 +39,8 @@ def fit(
     """Fit on the training windows, validating on their unshuffled tail, as configured.
 
     A detector is fitted once, on the windows before validation, and has no epochs.
-    `callbacks`, `epochs` and `initial_epoch` let a tuner add its own callbacks and budget;
-    a `backup` makes the training resumable.
+    `callbacks` (a tuner's, the trackers'), `epochs` and `initial_epoch` let callers watch
+    the fit and set its budget; a `backup` makes the training resumable.
     """
     x, y, at = windows.x_train, windows.y_train, windows.val_start
     if isinstance(model, WindowDetector):
@@ -52,7 +50,6 @@ def fit(
     train, targets, validation = training_data(
         x, y, at, trainer, seed, first_epoch, outputs_sequence(model)
     )
-    tensorboard = run_dir / "tensorboard" if trainer.tensorboard and run_dir else None
     return fit_keras(
         model,
         train,
@@ -60,7 +57,6 @@ def fit(
         validation,
         trainer,
         epochs=trainer.epochs if epochs is None else epochs,
-        tensorboard_dir=tensorboard,
         callbacks=callbacks,
         initial_epoch=initial_epoch,
         backup=backup,
@@ -83,7 +79,6 @@ def fit_keras(
     validation: Any,
     trainer: TrainerConfig,
     epochs: int,
-    tensorboard_dir: Path | None = None,
     callbacks: list | None = None,
     initial_epoch: int = 0,
     backup: TrainingBackup | None = None,
@@ -130,8 +125,6 @@ def fit_keras(
         callbacks.append(step_decay(trainer.lr_decay_every, trainer.lr_decay_factor))
     if backup:
         callbacks.append(backup.callback(early_stopping))
-    if tensorboard_dir is not None:
-        callbacks.append(keras.callbacks.TensorBoard(log_dir=str(tensorboard_dir)))
     batching = {}
     if y_train is not None:
         batching = {"batch_size": trainer.batch_size, "shuffle": trainer.shuffle}

@@ -108,9 +108,7 @@ class PipelineHyperModel(keras_tuner.HyperModel):
             prepared, windows = self.windows(cfg)
             if self.objective != LOSS_OBJECTIVE:  # scored on the training period only
                 check_scoring(model, cfg.scoring, training_part(windows), cfg.model.name)
-            history = fit(
-                model, windows, cfg.trainer, cfg.seed, None, callbacks, epochs, initial_epoch
-            )
+            history = fit(model, windows, cfg.trainer, cfg.seed, callbacks, epochs, initial_epoch)
             metrics = {
                 LOSS_OBJECTIVE: float(history["val_loss"].min()),
                 "epochs_run": float(len(history)),

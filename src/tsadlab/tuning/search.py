@@ -24,6 +24,7 @@ from tsadlab import artifacts
 from tsadlab.errors import TsadlabError
 from tsadlab.figures.search import search_figures
 from tsadlab.private_apis import atomic_keras_tuner_files
+from tsadlab.tracking.search import SearchTracker
 from tsadlab.tuning.config import objective_direction
 from tsadlab.tuning.hypermodel import PipelineHyperModel
 from tsadlab.tuning.space import SearchSpace, apply_values
@@ -42,7 +43,9 @@ def project_name(settings: dict) -> str:
     """<search name>-<hash of everything the trials' objectives depend on>."""
     search = {k: v for k, v in settings["search"].items() if k not in BUDGET_KEYS}
     trainer = {k: v for k, v in settings["trainer"].items() if k not in NOT_IN_PROJECT}
-    basis = {**settings, "search": search, "trainer": trainer}
+    # the trackers record a search without changing it
+    basis = {k: v for k, v in settings.items() if k != "logger"}
+    basis.update(search=search, trainer=trainer)
     digest = hashlib.sha256(json.dumps(basis, sort_keys=True, default=str).encode()).hexdigest()
     return f"{settings['search']['name']}-{digest[:10]}"
 
@@ -62,6 +65,7 @@ class ProgressMixin:
     tuner_id: str
     project_dir: str
     max_trials: int | None = None  # for "trial 3 (4/20)"; a worker's oracle cannot tell
+    search_tracker: SearchTracker | None = None  # logger=mlflow: each trial as a nested run
 
     def on_search_begin(self) -> None:
         super().on_search_begin()
@@ -83,6 +87,9 @@ class ProgressMixin:
         finally:
             print(self._progress_line(trial.trial_id, seconds), flush=True)
             write_trials_csv(Path(self.project_dir), self.hypermodel.space)
+            if self.search_tracker:  # the trial as the oracle ended it: status, score
+                ended = self.oracle.get_trial(trial.trial_id)
+                self.search_tracker.log_trial(ended, self.hypermodel.space, self.tuner_id, seconds)
 
     def _progress_line(self, trial_id: str, seconds: float) -> str:
         trial = self.oracle.get_trial(trial_id)
@@ -191,6 +198,9 @@ def _run_search(
     project_dir = Path(tuner.project_dir)
     role = distributed_role()
     artifacts.write_text(project_dir / "search.yaml", yaml.safe_dump(settings, sort_keys=False))
+    tuner.search_tracker = SearchTracker.for_search(
+        settings, project_dir, chief=role in (None, "chief")
+    )
     log.info(
         "search %s: %s tuner, objective %s, %s; folder %s",
         search["name"],
@@ -236,6 +246,8 @@ def finish_search(
     best = tuner.oracle.get_best_trials(1)
     completed = int((trials["status"] == "COMPLETED").sum()) if len(trials) else 0
     if not best or best[0].status != "COMPLETED":
+        if tuner.search_tracker:
+            tuner.search_tracker.finish()
         raise TsadlabError(f"no trial of the search completed; see {project_dir / 'trials.csv'}")
     best_trial = best[0]
     best_values = space.values_from(best_trial.hyperparameters.values)
@@ -257,6 +269,8 @@ def finish_search(
     )
     text = best_experiment_yaml(best_settings, choices or {}, header)
     artifacts.write_text(project_dir / "best_experiment.yaml", text)
+    if tuner.search_tracker:
+        tuner.search_tracker.finish(best_trial.trial_id, best_trial.score)
     experiment_file = None
     if experiment_dir is not None:
         experiment_file = artifacts.write_text(
