@@ -4,7 +4,9 @@ scikit-learn contract, and whole runs."""
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
+import yaml
 from conftest import TINY, compose_config, detector
 from sklearn.base import clone
 
@@ -93,7 +95,10 @@ def test_random_baseline_repeats_with_its_seed_and_changes_with_another(tmp_path
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("scoring.error=point", "scoring.error=point with a model that scores windows its own"),
+        (
+            "scoring.error=forecast_mae",
+            "scoring.error=forecast_mae with a model that scores windows its own",
+        ),
         ("model.target=next", "model.target=next with model=rolling_zscore"),
     ],
 )
@@ -108,3 +113,16 @@ def test_a_search_refuses_a_baseline():
     s = settings_of(compose_config(["model=rolling_zscore"], "tune"))
     with pytest.raises(ConfigError, match="model=rolling_zscore \\(a detector has no training"):
         PipelineHyperModel(s, space=None)
+
+
+def test_the_default_point_error_leaves_a_detector_its_own_window_scores(tmp_path):
+    # the default run scores rows by their reconstruction error; a detector has none, so it
+    # keeps its window scores, aligned as window errors, and its folder records mae
+    point = run(compose_config([*TINY[2:], "model=rolling_zscore"]), tmp_path / "point")
+    mae = run(
+        compose_config([*TINY[2:], "model=rolling_zscore", "scoring.error=mae"]), tmp_path / "mae"
+    )
+    saved = yaml.safe_load((tmp_path / "point" / "config.yaml").read_text())
+    assert saved["scoring"]["error"] == "mae"
+    frames = [pd.read_csv(r.run_dir / "scores.csv") for r in (point, mae)]
+    pd.testing.assert_frame_equal(*frames)

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +28,7 @@ from tsadlab.reporting.finding import run_finding
 from tsadlab.run_summary import detector_record, run_metrics
 from tsadlab.runtime import raise_if_terminated
 from tsadlab.scoring.align import align_errors
-from tsadlab.scoring.predict import check_scoring, predict_errors
+from tsadlab.scoring.predict import check_scoring, predict_errors, scoring_for
 from tsadlab.tracking.tracker import RunTracker
 from tsadlab.training.fit import fit, new_model
 from tsadlab.training.resume import TrainingBackup
@@ -131,6 +131,7 @@ def run_stages(
     )
     with timer("train"):
         model = new_model(cfg.model, data.window, windows.x_train.shape[2], cfg.seed, cfg.backend)
+        cfg = replace(cfg, scoring=scoring_for(model, cfg.scoring))
         check_scoring(model, cfg.scoring, windows, cfg.model.name)  # before any training
         # a Keras fit's trackers watch it (once the model has chosen Keras' backend)
         watching = tracker.keras_callbacks() if tracker and is_keras_model(cfg.model) else None

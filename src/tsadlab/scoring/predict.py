@@ -2,6 +2,7 @@
 row, as a table of part, window, start row and error."""
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -109,6 +110,20 @@ def predicted_window_errors(
         errors[start : start + len(windows)] = error.compute(against, predicted)
         raise_if_terminated()
     return errors
+
+
+def scoring_for(model: Any, scoring: ScoringConfig) -> ScoringConfig:
+    """The scoring `model` is scored by. A model that scores windows its own way (a detector,
+    USAD) has no reconstructions for a row error of them: the default run's `point` error
+    does not apply to it, and its window scores are aligned as per-window errors (`mae`, which
+    it ignores, is what its run folder then records). Any other error is left for
+    `check_scoring` to judge."""
+    error = SCORING_ERRORS.get(scoring.error)
+    reconstruction_row_error = error.per_row and not error.forecast and not error.for_model
+    if scores_itself(model) and reconstruction_row_error:
+        log.info("the model scores windows its own way: scoring.error=%s not used", error.name)
+        return replace(scoring, error="mae")
+    return scoring
 
 
 def check_scoring(
