@@ -170,7 +170,7 @@ def load_keras_model(path: str | Path) -> Any:
     (Keras must already run on the chosen backend)."""
     import keras
 
-    from tsadlab.models import _keras, _usad_keras  # noqa: F401  (register the custom layers)
+    from tsadlab.models import _keras, _recurrent_layers, _usad_keras  # noqa: F401  (register them)
     from tsadlab.private_apis import tensorflow_hidden_from_keras
 
     with tensorflow_hidden_from_keras():  # deserializing some layers imports it otherwise

@@ -77,16 +77,18 @@ def build_aer(cfg: AerConfig, window: int, n_features: int, seed: int) -> Any:
 def aer_network(keras: Any, window: int, n_features: int, units: int) -> Any:
     """Crop -> Bidirectional(LSTM) -> RepeatVector(window) -> Bidirectional(LSTM, sequences)
     -> TimeDistributed(Dense(n_features))."""
+    from tsadlab.models._recurrent_layers import LSTM
+
     return keras.Sequential(
         [
             keras.Input(shape=(window, n_features), name="window"),
             keras.layers.Cropping1D((1, 1), name="crop"),
-            keras.layers.Bidirectional(
-                keras.layers.LSTM(units), merge_mode="concat", name="encoder"
-            ),
+            keras.layers.Bidirectional(LSTM(units), merge_mode="concat", name="encoder"),
             keras.layers.RepeatVector(window, name="repeat"),
             keras.layers.Bidirectional(
-                keras.layers.LSTM(units, return_sequences=True), merge_mode="concat", name="decoder"
+                LSTM(units, return_sequences=True, repeated_input=True),
+                merge_mode="concat",
+                name="decoder",
             ),
             keras.layers.TimeDistributed(keras.layers.Dense(n_features), name="output"),
         ],

@@ -76,6 +76,7 @@ def build_lstm_forecaster(
     import keras
 
     from tsadlab.models._keras import ZeroStep, compile_model
+    from tsadlab.models._recurrent_layers import LSTM
 
     check_forecast_target(cfg)
     if cfg.units < 1 or cfg.layers < 1:
@@ -85,15 +86,13 @@ def build_lstm_forecaster(
     inputs = keras.Input(shape=(window, n_features), name="window")
     x, states = inputs, []
     for i in range(cfg.layers):
-        x, h, c = keras.layers.LSTM(
+        x, h, c = LSTM(
             cfg.units, return_sequences=True, return_state=True, name=f"encoder_lstm_{i}"
         )(x)
         states.append([h, c])
     y = ZeroStep(name="zero_input")(inputs)  # the decoder's one input step is zeros
     for i, state in enumerate(states):
-        y = keras.layers.LSTM(cfg.units, return_sequences=True, name=f"decoder_lstm_{i}")(
-            y, initial_state=state
-        )
+        y = LSTM(cfg.units, return_sequences=True, name=f"decoder_lstm_{i}")(y, initial_state=state)
     y = keras.layers.Activation("gelu", name="gelu")(y)
     y = keras.layers.Dense(n_features, name="forecast")(y)
     outputs = keras.layers.Reshape((n_features,), name="next_row")(y)

@@ -41,6 +41,7 @@ def build_lstm_dt(cfg: LstmDtConfig, window: int, n_features: int, seed: int) ->
     import keras
 
     from tsadlab.models._keras import compile_model
+    from tsadlab.models._recurrent_layers import LSTM
 
     check_forecast_target(cfg)
     units = check_sizes("units", cfg.units)
@@ -49,7 +50,7 @@ def build_lstm_dt(cfg: LstmDtConfig, window: int, n_features: int, seed: int) ->
     for i, size in enumerate(units):
         last = i == len(units) - 1
         layers += [
-            keras.layers.LSTM(size, return_sequences=not last, name=f"lstm_{i}"),
+            LSTM(size, return_sequences=not last, name=f"lstm_{i}"),
             keras.layers.Dropout(cfg.dropout, name=f"dropout_{i}"),
         ]
     layers.append(keras.layers.Dense(n_features, name="next_row"))

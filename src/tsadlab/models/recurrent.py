@@ -31,11 +31,12 @@ def build_recurrent_ae(cell: str, cfg: LstmAeConfig, window: int, n_features: in
     import keras
 
     from tsadlab.models._keras import compile_model
+    from tsadlab.models._recurrent_layers import GRU, LSTM
 
     encoder = check_sizes("encoder_units", cfg.encoder_units)
     decoder = check_sizes("decoder_units", cfg.decoder_units)
     check_dropout(cfg.dropout)
-    layer = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[cell]
+    layer = {"lstm": LSTM, "gru": GRU}[cell]
     layers: list[Any] = [keras.Input(shape=(window, n_features), name="window")]
     for i, units in enumerate(encoder):
         last = i == len(encoder) - 1
@@ -46,7 +47,7 @@ def build_recurrent_ae(cell: str, cfg: LstmAeConfig, window: int, n_features: in
     layers.append(keras.layers.RepeatVector(window, name="repeat"))
     for i, units in enumerate(decoder):
         layers += [
-            layer(units, return_sequences=True, name=f"decoder_{cell}_{i}"),
+            layer(units, return_sequences=True, repeated_input=i == 0, name=f"decoder_{cell}_{i}"),
             keras.layers.Dropout(cfg.dropout, name=f"decoder_dropout_{i}"),
         ]
     layers.append(keras.layers.TimeDistributed(keras.layers.Dense(n_features), name="output"))

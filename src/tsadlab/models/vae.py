@@ -26,6 +26,7 @@ def build_lstm_vae(cfg: LstmVaeConfig, window: int, n_features: int, seed: int) 
     import keras
 
     from tsadlab.models._keras import LatentSample, compile_model
+    from tsadlab.models._recurrent_layers import LSTM
 
     encoder = check_sizes("encoder_units", cfg.encoder_units)
     decoder = check_sizes("decoder_units", cfg.decoder_units)
@@ -37,16 +38,14 @@ def build_lstm_vae(cfg: LstmVaeConfig, window: int, n_features: int, seed: int) 
     inputs = keras.Input(shape=(window, n_features), name="window")
     x = inputs
     for i, units in enumerate(encoder):
-        x = keras.layers.LSTM(
-            units, return_sequences=i < len(encoder) - 1, name=f"encoder_lstm_{i}"
-        )(x)
+        x = LSTM(units, return_sequences=i < len(encoder) - 1, name=f"encoder_lstm_{i}")(x)
         x = keras.layers.Dropout(cfg.dropout, name=f"encoder_dropout_{i}")(x)
     mean = keras.layers.Dense(cfg.latent_dim, name="z_mean")(x)
     log_var = keras.layers.Dense(cfg.latent_dim, name="z_log_var")(x)
     x = LatentSample(cfg.kl_weight, name="z")([mean, log_var])
     x = keras.layers.RepeatVector(window, name="repeat")(x)
     for i, units in enumerate(decoder):
-        x = keras.layers.LSTM(units, return_sequences=True, name=f"decoder_lstm_{i}")(x)
+        x = LSTM(units, return_sequences=True, repeated_input=i == 0, name=f"decoder_lstm_{i}")(x)
         x = keras.layers.Dropout(cfg.dropout, name=f"decoder_dropout_{i}")(x)
     outputs = keras.layers.TimeDistributed(keras.layers.Dense(n_features), name="output")(x)
     model = keras.Model(inputs, outputs, name="lstm_vae")
