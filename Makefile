@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo tutorial search bench screenshot test test-all lint format clean
+.PHONY: help setup demo tutorial search bench bench-gpu screenshot test test-all lint format clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ search: setup ## the default KerasTuner search (search=sp500_lstm_ae, 20 trials)
 bench: setup ## the speed and memory benchmark (installs the `bench` extra: a CPU PyTorch)
 	$(BIN)/python -m pip install -e '.[dev,bench]'
 	$(BIN)/python experiments/benchmarks/run.py
+
+bench-gpu: setup ## the training benchmark on this machine's GPU (a few minutes); ranks backends
+	$(BIN)/python -m pip install -e '.[dev,bench,gpu]'
+	$(BIN)/python experiments/benchmarks/run.py --rounds 2 --epochs 3 --skip windowing,e2e,scale \
+		--backends $$($(BIN)/python -c "import importlib.util as u; print(','.join(b for b in ('jax','torch') if u.find_spec(b)))") \
+		--table src/tsadlab/backend_speed.json
 
 screenshot: setup ## the README's MLflow comparison view: a small sweep, shot by headless Chromium
 	bash experiments/tracking_screenshot/run.sh

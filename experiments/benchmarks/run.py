@@ -1,7 +1,11 @@
 """tsadlab's speed and memory benchmark: prints its tables and writes results.json.
 
 python experiments/benchmarks/run.py [--rounds 3] [--epochs 4] [--sizes 1e5,1e6,1e7]
-    [--skip training,e2e,scale] [--out outputs/benchmarks/<time>]
+    [--skip training,e2e,scale] [--out outputs/benchmarks/<time>] [--backends jax,torch]
+    [--no-stock] [--table src/tsadlab/backend_speed.json]
+
+On a GPU machine (`make bench-gpu`) the same command measures the GPU: JAX and Keras on
+PyTorch place their work on it, and the hand-written loop moves to CUDA (cuDNN's LSTM).
 
 - training: seconds per epoch (median over every epoch after each process's first) of the
   tutorial's model on its 6523 windows, per Keras backend installed and for a hand-written
@@ -13,6 +17,9 @@ python experiments/benchmarks/run.py [--rounds 3] [--epochs 4] [--sizes 1e5,1e6,
   and the same run on TensorFlow.
 - scale: `experiment=long_series` at each size: wall time, seconds per million rows, peak
   memory.
+- table: with `--table`, the Keras backends ranked by the training times just measured (the
+  sum of the median epoch times over the batch sizes) are written into that JSON file for
+  this hardware (cpu or gpu) and the recurrent family; `backend=auto` reads it.
 """
 
 import argparse
@@ -65,17 +72,34 @@ def installed_backends() -> list[str]:
     return [b for b in BACKENDS if importlib.util.find_spec(b) is not None]
 
 
-def training(rounds: int, epochs: int) -> dict:
-    variants = [("keras", b, batch) for batch in TRAIN_BATCHES for b in installed_backends()]
+def training(
+    rounds: int, epochs: int, backends: list[str], stock: bool, predict: bool, folder: Path
+) -> dict:
+    """Every variant's epoch times, interleaved over `rounds`: Keras on each of `backends`
+    with tsadlab's layers (and, with `stock`, with Keras' own LSTM where they differ), and
+    the hand-written PyTorch loop."""
+    variants = [("keras", b, batch) for batch in TRAIN_BATCHES for b in backends]
+    if stock:
+        variants += [
+            ("keras-stock", b, batch)
+            for batch in TRAIN_BATCHES
+            for b in backends
+            if b != "tensorflow"
+        ]
     if importlib.util.find_spec("torch") is not None:
         variants += [("torch", "handwritten", batch) for batch in TRAIN_BATCHES]
     results: dict[str, dict] = {}
     for r in range(rounds):
         for kind, backend, batch in variants:
             name = f"{kind}:{backend}:{batch}"
-            args = [kind, "--batch", str(batch), "--epochs", str(epochs)]
-            if kind == "keras":
+            args = ["keras" if kind.startswith("keras") else kind]
+            args += ["--batch", str(batch), "--epochs", str(epochs)]
+            if kind.startswith("keras"):
                 args += ["--backend", backend]
+            if kind == "keras-stock":
+                args.append("--stock-layers")
+            if not predict:
+                args.append("--no-predict")
             print(f"  round {r + 1}/{rounds}: {name}", flush=True)
             out, _, peak = measured([sys.executable, str(WORKERS), *args])
             result = json.loads(out.strip().splitlines()[-1])
@@ -85,6 +109,8 @@ def training(rounds: int, epochs: int) -> dict:
             )
             slot["epoch_s"] += result["epoch_s"][1:]  # the first epoch compiles
             slot["peak_mb"].append(peak)
+            # every worker's times kept as they come: a later failure loses nothing
+            (folder / "training_partial.json").write_text(json.dumps(results, indent=2))
             for key, value in result.items():
                 if key.startswith("predict_wps"):
                     slot.setdefault(key, []).append(value)
@@ -96,6 +122,31 @@ def training(rounds: int, epochs: int) -> dict:
     out, _, _ = child([sys.executable, str(WORKERS), "gemm"])
     gemm = json.loads(out.strip().splitlines()[-1])["gflops"]
     return {"variants": results, "gemm_gflops": gemm, "floor": flop_floor(gemm)}
+
+
+def write_backend_table(path: Path, training_results: dict, command: str) -> dict:
+    """Rank the Keras backends just measured (tsadlab's layers) for this hardware's recurrent
+    models, and keep the file's other entries; returns the entry written."""
+    from tsadlab.backend_choice import hardware, speed_table
+
+    seconds: dict[str, float] = {}
+    for slot in training_results["variants"].values():
+        if slot["kind"] == "keras":
+            seconds[slot["backend"]] = seconds.get(slot["backend"], 0.0) + slot["median_epoch_s"]
+    ranking = sorted(seconds, key=seconds.get)
+    per_batch = "; ".join(
+        f"{slot['backend']}@{slot['batch']}: {slot['median_epoch_s']:.2f}"
+        for slot in training_results["variants"].values()
+        if slot["kind"] == "keras"
+    )
+    entry = {
+        "ranking": ranking,
+        "measured": f"{datetime.now():%Y-%m-%d}, {command}; s/epoch {per_batch}",
+    }
+    table = speed_table(path)
+    table.setdefault(hardware(), {})["recurrent"] = entry
+    path.write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+    return entry
 
 
 def lstm_flops(units_in: int, units: int, steps: int) -> int:
@@ -211,13 +262,16 @@ def print_tables(results: dict) -> None:
         for slot in sorted(v.values(), key=lambda s: (s["batch"], s["median_epoch_s"])):
             ref = torch_ref[slot["batch"]]
             ratio = slot["median_epoch_s"] / ref["median_epoch_s"] if ref else float("nan")
-            label = (
-                "hand-written PyTorch" if slot["kind"] == "torch" else f"Keras on {slot['backend']}"
-            )
+            label = {
+                "torch": "hand-written PyTorch",
+                "keras": f"Keras on {slot['backend']}",
+                "keras-stock": f"Keras on {slot['backend']}, Keras' own LSTM",
+            }[slot["kind"]]
             print(
                 f"| {label} | {slot['batch']} | {slot['median_epoch_s']:.2f} | {ratio:.2f} "
                 f"| {slot['median_epoch_s'] / floor['epoch_s']:.2f} "
-                f"| {slot['predict_wps_256']:,.0f} | {slot['predict_wps_1024']:,.0f} "
+                f"| {slot.get('predict_wps_256', float('nan')):,.0f} "
+                f"| {slot.get('predict_wps_1024', float('nan')):,.0f} "
                 f"| {slot.get('predict_wps_unrolled_1024', float('nan')):,.0f} "
                 f"| {slot['peak_mb']:.0f} |"
             )
@@ -273,16 +327,41 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e5,1e6,1e7")
     parser.add_argument("--skip", default="", help="comma-separated: training,windowing,e2e,scale")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--backends", default=",".join(installed_backends()), help="Keras backends to train on"
+    )
+    parser.add_argument(
+        "--no-stock", action="store_true", help="skip the variants with Keras' own LSTM layers"
+    )
+    parser.add_argument(
+        "--no-predict", action="store_true", help="time training only (no predict throughput)"
+    )
+    parser.add_argument(
+        "--table", type=Path, help="write the measured backend ranking into this JSON table"
+    )
     args = parser.parse_args()
+    backends = [b for b in args.backends.split(",") if b]
+    unknown = sorted(set(backends) - set(installed_backends()))
+    if unknown:
+        parser.error(
+            f"--backends: {', '.join(unknown)} not installed "
+            f"(installed: {', '.join(installed_backends())})"
+        )
     skip = set(filter(None, args.skip.split(",")))
     out = args.out or Path("outputs/benchmarks") / datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
     out.mkdir(parents=True, exist_ok=True)
+    from tsadlab.backend_choice import hardware
+
     results: dict = {
         "started": datetime.now().isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
+        "hardware": hardware(),
+        "gpus": gpu_names(),
     }
     steps = {
-        "training": lambda: training(args.rounds, args.epochs),
+        "training": lambda: training(
+            args.rounds, args.epochs, backends, not args.no_stock, not args.no_predict, out
+        ),
         "windowing": windowing,
         "e2e": end_to_end,
         "scale": lambda: scale([int(float(s)) for s in args.sizes.split(",")]),
@@ -296,7 +375,20 @@ def main() -> None:
         results[f"{name}_seconds"] = time.perf_counter() - start
         (out / "results.json").write_text(json.dumps(results, indent=2))
     print_tables(results)
+    if args.table and "training" in results:
+        command = "experiments/benchmarks/run.py " + " ".join(sys.argv[1:])
+        entry = write_backend_table(args.table, results["training"], command)
+        print(f"\nbackend ranking for {results['hardware']}: {entry['ranking']} -> {args.table}")
     print(f"\nresults: {out / 'results.json'}")
+
+
+def gpu_names() -> list[str]:
+    """The GPUs nvidia-smi lists (none without a driver)."""
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line for line in listed.stdout.splitlines() if line.strip()]
 
 
 if __name__ == "__main__":

@@ -33,16 +33,29 @@ def tutorial_windows() -> tuple[np.ndarray, np.ndarray, int, Any]:
     return windows.x_train, windows.y_train, windows.val_start, cfg
 
 
-def keras_worker(backend: str, batch: int, epochs: int) -> dict:
-    """tsadlab's own training path (fit_keras, the configured model) on `backend`."""
+def keras_worker(
+    backend: str, batch: int, epochs: int, stock_layers: bool = False, predict: bool = True
+) -> dict:
+    """tsadlab's own training path (fit_keras, the configured model) on `backend`; with
+    `stock_layers`, the same model built from Keras' own LSTM layers instead of tsadlab's
+    (fused under PyTorch, input-once decoder on JAX), to show what those gain."""
     from dataclasses import replace
 
     from tsadlab.runtime import load_keras
+
+    keras = load_keras(backend)
+    if stock_layers:
+        from tsadlab.models import _recurrent_layers
+
+        def stock(layer: type) -> Any:
+            return lambda units, repeated_input=False, **kwargs: layer(units, **kwargs)
+
+        _recurrent_layers.LSTM = stock(keras.layers.LSTM)
+        _recurrent_layers.GRU = stock(keras.layers.GRU)
     from tsadlab.scoring.predict import unrolled_copy
     from tsadlab.training.data import fit_targets
     from tsadlab.training.fit import fit_keras, new_model
 
-    keras = load_keras(backend)
     x, y, at, cfg = tutorial_windows()
     model = new_model(cfg.model, cfg.data.window, 1, cfg.seed, backend)
     seconds: list[float] = []
@@ -68,6 +81,8 @@ def keras_worker(backend: str, batch: int, epochs: int) -> dict:
     windows = np.ascontiguousarray(x)
     # the scoring path of long series (trainer.predict_unroll_from): an unrolled copy
     unrolled = unrolled_copy(model)
+    if not predict:
+        return {"epoch_s": seconds}
     return {
         "epoch_s": seconds,
         **predict_rates(lambda b: model.predict(windows, b, verbose=0)),
@@ -75,16 +90,18 @@ def keras_worker(backend: str, batch: int, epochs: int) -> dict:
     }
 
 
-def torch_worker(batch: int, epochs: int) -> dict:
+def torch_worker(batch: int, epochs: int, predict_too: bool = True) -> dict:
     """The loop a user would write by hand: nn.LSTM encoder/decoder of the same sizes, MAE,
     Adam, dropout 0.2, the same windows and validation split, validation every epoch."""
     import torch
 
     torch.manual_seed(0)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     x, y, at, s = tutorial_windows()
-    units, dropout = s["model"]["encoder_units"][0], s["model"]["dropout"]
+    units, dropout = s.model.encoder_units[0], s.model.dropout
     xs = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     ys = torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32))[:, None, :].expand_as(xs)
+    xs, ys = xs.to(device), ys.to(device)
 
     class LstmAutoencoder(torch.nn.Module):
         def __init__(self) -> None:
@@ -100,8 +117,8 @@ def torch_worker(batch: int, epochs: int) -> dict:
             steps, _ = self.decoder(code)
             return self.out(self.drop(steps))
 
-    model = LstmAutoencoder()
-    optimizer = torch.optim.Adam(model.parameters(), lr=s["model"]["learning_rate"])
+    model = LstmAutoencoder().to(device)  # cuDNN's fused LSTM on a GPU, oneDNN's on a CPU
+    optimizer = torch.optim.Adam(model.parameters(), lr=s.model.learning_rate)
     seconds = []
     for _ in range(epochs):
         start = time.perf_counter()
@@ -122,9 +139,11 @@ def torch_worker(batch: int, epochs: int) -> dict:
         with torch.no_grad():
             for i in range(0, len(xs), b):
                 model(xs[i : i + b])
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     model.eval()
-    return {"epoch_s": seconds, **predict_rates(predict)}
+    return {"epoch_s": seconds, **(predict_rates(predict) if predict_too else {})}
 
 
 def predict_rates(predict: object, variant: str = "") -> dict:
@@ -180,12 +199,16 @@ def main() -> None:
     parser.add_argument("--backend", default="jax")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--stock-layers", action="store_true", help="Keras' own LSTM layers")
+    parser.add_argument("--no-predict", action="store_true", help="time training only")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if args.kind == "keras":
-        result = keras_worker(args.backend, args.batch, args.epochs)
+        result = keras_worker(
+            args.backend, args.batch, args.epochs, args.stock_layers, not args.no_predict
+        )
     elif args.kind == "torch":
-        result = torch_worker(args.batch, args.epochs)
+        result = torch_worker(args.batch, args.epochs, not args.no_predict)
     else:
         result = gemm_worker()
     print(json.dumps(result))

@@ -22,6 +22,7 @@ from tsadlab.errors import ConfigError
 from tsadlab.metrics import METRICS
 from tsadlab.metrics.config import MetricsConfig
 from tsadlab.models import MODELS
+from tsadlab.parallel import check_workers
 from tsadlab.plugins import load_plugins
 from tsadlab.protocol import Protocol
 from tsadlab.runtime import Backend
@@ -54,10 +55,25 @@ class RunConfig:
     seed: int = 0
     backend: Backend = Backend.jax
     logger: LoggerConfig = field(default_factory=LoggerConfig)  # trackers: logger=mlflow, ...
+    # processes a collection's series run in: auto (the cores this job may use) or an int
+    # >= 1 (1: one after another in this process); never changes a result (tsadlab.parallel)
+    workers: Any = "auto"
 
     def __post_init__(self) -> None:
         if not 0 <= self.seed < 2**32:
             raise ConfigError(f"Received: seed={self.seed} (must be in [0, 2**32))")
+        check_workers(self.workers)
+        if self.backend is Backend.auto:  # resolved here: a run saves the backend it ran on
+            from tsadlab.backend_choice import choose_backend
+
+            self.backend_choice = choose_backend(getattr(self.model, "name", ""))
+            self.backend = Backend(self.backend_choice.backend)
+
+
+# Keys that only place the work (how many processes), never change what a run computes:
+# left out of the settings a run saves, so that a run resumes, and a rerun matches, with
+# any value of them.
+PLACEMENT_KEYS = ("workers",)
 
 
 def register_configs() -> None:
@@ -107,10 +123,13 @@ def typed_node(settings: dict, schema: type = RunConfig) -> DictConfig:
 
 
 def settings_of(cfg: Any) -> dict:
-    """A config (typed or composed) as plain Python data, enums as their names: what
-    config.yaml holds."""
+    """A config (typed or composed) as plain Python data, enums as their names, without the
+    PLACEMENT_KEYS: what config.yaml holds."""
     node = cfg if isinstance(cfg, DictConfig) else OmegaConf.structured(cfg)
-    return OmegaConf.to_container(node, resolve=True, enum_to_str=True)
+    settings = OmegaConf.to_container(node, resolve=True, enum_to_str=True)
+    for key in PLACEMENT_KEYS:
+        settings.pop(key, None)
+    return settings
 
 
 def _one_line(exc: OmegaConfBaseException, prefix: str = "") -> str:

@@ -23,6 +23,10 @@ class ArtifactError(TsadlabError):
     """A run directory cannot be written or read."""
 
 
+class WorkerError(TsadlabError):
+    """A worker process running a collection's series died without a word (killed)."""
+
+
 def choice(kind: type[Enum], value: object, key: str) -> Enum:
     """`value` as a member of the enum `kind` (a member, or its name); one line naming the
     choices otherwise, for callers that pass plain strings from Python."""

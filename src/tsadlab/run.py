@@ -3,13 +3,14 @@ directory; `status.json` says finished only when everything is in place.
 
 `run(cfg, run_dir)` is the whole job; `tsadlab-train` only composes the config and chooses the
 directory. A data config naming several series (a NAB category) runs each into
-`series/<name>/` and writes their aggregate (event counts micro-averaged, as the Orion
-benchmark does).
+`series/<name>/` (side by side in `workers` processes: `tsadlab.series_workers`) and writes
+their aggregate (event counts micro-averaged, as the Orion benchmark does).
 """
 
 import contextlib
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -21,10 +22,17 @@ from tsadlab.data.series import Dataset, Series
 from tsadlab.data.sources import load_dataset
 from tsadlab.errors import ConfigError, DataError, TsadlabError
 from tsadlab.metrics.events import EventCounts
+from tsadlab.parallel import (
+    job_cores,
+    limit_threads_to_cores_given,
+    resolve_workers,
+    threads_per_worker,
+)
 from tsadlab.protocol import fitted_data
 from tsadlab.run_series import RunResult, StageTimer, run_series
 from tsadlab.run_summary import column_means, series_summary
 from tsadlab.runtime import Terminated, git_commit, package_versions, raise_if_terminated
+from tsadlab.series_workers import run_in_workers
 from tsadlab.thresholds import is_oracle
 from tsadlab.tracking.context import TrackingContext
 from tsadlab.tracking.tracker import RunTracker
@@ -45,6 +53,7 @@ def run(
     tracker = RunTracker()
     try:
         cfg = to_run_config(cfg)
+        limit_threads_to_cores_given(cfg.backend.value)  # before any library starts a pool
         tracker = RunTracker.for_run(cfg, run_dir, context)
         if is_oracle(cfg.threshold):
             raise ConfigError(
@@ -84,21 +93,38 @@ def failure_reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+@dataclass(frozen=True)
+class MemberOutcome:
+    """What one series of a dataset gave: its metrics, or the error it failed with."""
+
+    name: str
+    metrics: dict | None = None  # None: it failed
+    error: str | None = None
+
+    def row(self) -> dict:
+        """The series' row of series.csv."""
+        if self.metrics is None:
+            return {"series": self.name, "status": "failed", "error": self.error}
+        return {"series": self.name, "status": "finished", **series_summary(self.metrics)}
+
+    def headline(self) -> str:
+        """' (overlap F1 0.500, 12.3 s)', or ': failed: <why>', for a progress line."""
+        if self.metrics is None:
+            return f": failed: {self.error}"
+        labeled = self.metrics.get("labeled")
+        f1 = f"overlap F1 {labeled['event']['f1']:.3f}, " if labeled else ""
+        return f" ({f1}{self.metrics['timings_s']['total']:.1f} s)"
+
+
 def run_dataset(cfg: RunConfig, dataset: Dataset, run_dir: Path) -> RunResult:
     """Run every series into series/<name>/ and write the aggregate; any failure fails it."""
     rows, counts, failed = [], EventCounts(), []
-    for i, name in enumerate(dataset.names, 1):
-        raise_if_terminated()
-        log.info("series %d of %d: %s", i, len(dataset), name)
-        try:
-            result = run_member(cfg, dataset, name, run_dir)
-        except TsadlabError as exc:
-            log.error("series %s failed: %s", name, exc)
-            failed.append(name)
-            rows.append({"series": name, "status": "failed", "error": str(exc)})
+    for outcome in run_members(cfg, dataset, run_dir):
+        rows.append(outcome.row())
+        if outcome.metrics is None:
+            failed.append(outcome.name)
             continue
-        rows.append({"series": name, "status": "finished", **series_summary(result.metrics)})
-        labeled = result.metrics.get("labeled")
+        labeled = outcome.metrics.get("labeled")
         if labeled:
             counts = counts + EventCounts(**labeled["event_counts"])
     table = pd.DataFrame(rows)
@@ -122,6 +148,45 @@ def run_dataset(cfg: RunConfig, dataset: Dataset, run_dir: Path) -> RunResult:
         raise DataError(f"{len(failed)} of {len(dataset)} series failed: {', '.join(failed)}")
     log.info("dataset of %d series: micro overlap F1 %.3f", len(dataset), counts.scores()["f1"])
     return RunResult(run_dir, metrics, table, pd.DataFrame())
+
+
+def run_members(cfg: RunConfig, dataset: Dataset, run_dir: Path) -> list[MemberOutcome]:
+    """Every series' outcome, in the dataset's order: in `cfg.workers` worker processes, or
+    one after another in this process when that resolves to 1 (`tsadlab.parallel`)."""
+    to_run = [name for name in dataset.names if not finished_before(run_dir, name)]
+    workers = resolve_workers(cfg.workers, len(to_run))
+    if workers == 1:
+        return run_members_here(cfg, dataset, run_dir)
+    threads = threads_per_worker(job_cores(), workers)
+    outcomes = run_in_workers(cfg, dataset.names, run_dir, workers, threads)
+    return [outcomes[name] for name in dataset.names]
+
+
+def finished_before(run_dir: Path, name: str) -> bool:
+    """Whether the series' folder says finished (a cheap look, to count the series left;
+    `finished_member` decides whether it is kept)."""
+    return artifacts.read_status(run_dir / "series" / name)["status"] == "finished"
+
+
+def run_members_here(cfg: RunConfig, dataset: Dataset, run_dir: Path) -> list[MemberOutcome]:
+    """Every series' outcome, one after another in this process."""
+    outcomes = []
+    for i, name in enumerate(dataset.names, 1):
+        raise_if_terminated()
+        log.info("series %d of %d: %s", i, len(dataset), name)
+        outcomes.append(member_outcome(cfg, dataset, name, run_dir))
+    return outcomes
+
+
+def member_outcome(cfg: RunConfig, dataset: Dataset, name: str, run_dir: Path) -> MemberOutcome:
+    """`run_member`, a TsadlabError recorded as the series' failure (the others still run);
+    what a worker process runs for each series it is given."""
+    try:
+        result = run_member(cfg, dataset, name, run_dir)
+    except TsadlabError as exc:
+        log.error("series %s failed: %s", name, exc)
+        return MemberOutcome(name, error=str(exc))
+    return MemberOutcome(name, result.metrics)
 
 
 def finished_member(cfg: RunConfig, series: Series, series_dir: Path) -> RunResult | None:

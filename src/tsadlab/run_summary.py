@@ -92,6 +92,7 @@ def run_metrics(
         "seed": cfg.seed,
         "protocol": cfg.protocol.value,  # which rows were fitted and which scored
         "backend": cfg.backend.value,  # what a Keras model ran on (detectors use none)
+        **_backend_choice(cfg),
         "data": data,
         "sizes": {
             "rows_train_period": prepared.n_train,
@@ -155,3 +156,9 @@ def detector_record(cfg: RunConfig, detector: WindowDetector) -> dict:
     """What detector.json holds for a detector: its name and parameters. Its fitted state is
     not saved (that would need pickle); the same config and seed refit it identically."""
     return {"model": cfg.model.name, "params": detector.get_params()}
+
+
+def _backend_choice(cfg: RunConfig) -> dict:
+    """How backend=auto chose the backend (nothing when it was named)."""
+    choice = getattr(cfg, "backend_choice", None)
+    return {"backend_choice": choice.as_dict()} if choice else {}

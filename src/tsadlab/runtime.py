@@ -20,11 +20,13 @@ from tsadlab.private_apis import tensorflow_hidden_from_keras
 
 
 class Backend(Enum):
-    """The Keras backends, by the package each needs."""
+    """The Keras backends, by the package each needs; `auto` is resolved to one of them when
+    the config is read (tsadlab.backend_choice)."""
 
     tensorflow = "tensorflow"
     jax = "jax"
     torch = "torch"
+    auto = "auto"
 
 
 REPORTED_PACKAGES = (
@@ -47,6 +49,10 @@ REPORTED_PACKAGES = (
 def load_keras(backend: Backend | str) -> ModuleType:
     """Import Keras on `backend`; Keras fixes its backend at first import, so check it."""
     backend = choice(Backend, backend, "backend").value
+    if backend == "auto":
+        from tsadlab.backend_choice import choose_backend
+
+        backend = choose_backend("").backend
     if "keras" in sys.modules:
         keras = sys.modules["keras"]
         if keras.config.backend() != backend:

@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tsadlab import artifacts
-from tsadlab.config import PATH_KEYS, absolute_path
+from tsadlab.config import PATH_KEYS, PLACEMENT_KEYS, absolute_path
 
 PLAN_FILE = "plan.json"
 RECORD_FILE = "bench_job.json"
 # command-line keys that choose, count or rank a benchmark's jobs without changing one (a
-# method's own overrides are in its fingerprint; the benchmark's run config is too), and
-# the trackers that record them
-IGNORED_ARGUMENTS = ("hydra", "benchmark=", "bench.", "logger")
+# method's own overrides are in its fingerprint; the benchmark's run config is too), the
+# trackers that record them and the keys that only place the work (config.PLACEMENT_KEYS)
+IGNORED_ARGUMENTS = ("hydra", "benchmark=", "bench.", "logger", *(f"{k}=" for k in PLACEMENT_KEYS))
 PROGRESS_DIR = "progress"
 ATTEMPT_FILE = "attempt.json"
 
@@ -61,12 +61,12 @@ def make_jobs(
 def fingerprint(method_overrides: list[str], arguments: list[str], base: dict) -> str:
     """What makes a method's jobs what they are: its overrides, the command line's and the
     benchmark's run config (not Hydra's settings, not the bench keys that only place or
-    count jobs, not the trackers). A finished job with another fingerprint was run with
-    other settings."""
+    count jobs, not the trackers, not `workers`). A finished job with another fingerprint
+    was run with other settings."""
     counted = [
         absolute_argument(a) for a in arguments if not a.lstrip("+~").startswith(IGNORED_ARGUMENTS)
     ]
-    base = {key: value for key, value in base.items() if key != "logger"}
+    base = {key: value for key, value in base.items() if key not in ("logger", *PLACEMENT_KEYS)}
     text = json.dumps([list(method_overrides), counted, base], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 

@@ -84,6 +84,18 @@ def save_html(fig: go.Figure, path: Path, heading: str = "") -> Path:
     return write_text(path, page)
 
 
+def shared_plotly_js(js: Path) -> Path:
+    """Write a copy of plotly.min.js for other processes to hard-link to (the worker
+    processes of a collection: `link_plotly_js_to`), so that the run stores it once."""
+    return write_text(js, get_plotlyjs())
+
+
+def link_plotly_js_to(first: Path) -> None:
+    """Hard-link this process' plotly.min.js copies to `first`, written by another process."""
+    global _first_plotly_js
+    _first_plotly_js = first
+
+
 def _place_plotly_js(js: Path) -> None:
     """Put plotly.min.js (4.8 MB) beside a page: a hard link to the first copy where possible,
     so that a run of many series stores it once and every folder still works on its own."""
