@@ -77,9 +77,10 @@ def _time_major_to_batch(steps: Any) -> Any:
     return ops.transpose(steps, (1, 0, 2))
 
 
-@keras.saving.register_keras_serializable(package=_PACKAGE, name="LSTM")
-class LSTM(keras.layers.LSTM):
-    """`keras.layers.LSTM`, fused under PyTorch and input-once for a repeated input."""
+class _FastPaths:
+    """What the LSTM and the GRU share: the `repeated_input` setting, and the choice between
+    the fused kernel, the input-once loop and Keras' own loop. Each layer supplies
+    `_torch_loop` and `_repeated_loop`, which take the state as `_loop_state` gives it."""
 
     def __init__(self, units: int, repeated_input: bool = False, **kwargs: Any) -> None:
         super().__init__(units, **kwargs)
@@ -88,14 +89,27 @@ class LSTM(keras.layers.LSTM):
     def get_config(self) -> dict:
         return {**super().get_config(), "repeated_input": self.repeated_input}
 
+    def _fast_paths_apply(self) -> bool:
+        return True
+
+    def _loop_state(self, initial_state: Any) -> Any:
+        return initial_state
+
     def inner_loop(self, sequences: Any, initial_state: Any, mask: Any, training: bool = False):
         if isinstance(mask, list | tuple):
             mask = mask[0]
-        if _torch_fused(self, mask):
-            return self._torch_loop(_dropped(self, sequences, training), initial_state)
-        if _repeated_path(self, mask, training):
-            return self._repeated_loop(sequences, initial_state)
+        if self._fast_paths_apply():
+            state = self._loop_state(initial_state)
+            if _torch_fused(self, mask):
+                return self._torch_loop(_dropped(self, sequences, training), state)
+            if _repeated_path(self, mask, training):
+                return self._repeated_loop(sequences, state)
         return super().inner_loop(sequences, initial_state, mask, training)
+
+
+@keras.saving.register_keras_serializable(package=_PACKAGE, name="LSTM")
+class LSTM(_FastPaths, keras.layers.LSTM):
+    """`keras.layers.LSTM`, fused under PyTorch and input-once for a repeated input."""
 
     def _torch_loop(self, sequences: Any, initial_state: Any) -> tuple:
         import torch
@@ -132,26 +146,15 @@ class LSTM(keras.layers.LSTM):
 
 
 @keras.saving.register_keras_serializable(package=_PACKAGE, name="GRU")
-class GRU(keras.layers.GRU):
+class GRU(_FastPaths, keras.layers.GRU):
     """`keras.layers.GRU` (reset after, its default), fused under PyTorch and input-once for
     a repeated input."""
 
-    def __init__(self, units: int, repeated_input: bool = False, **kwargs: Any) -> None:
-        super().__init__(units, **kwargs)
-        self.repeated_input = repeated_input
+    def _fast_paths_apply(self) -> bool:
+        return self.cell.reset_after  # PyTorch's GRU, and the loop below, reset after
 
-    def get_config(self) -> dict:
-        return {**super().get_config(), "repeated_input": self.repeated_input}
-
-    def inner_loop(self, sequences: Any, initial_state: Any, mask: Any, training: bool = False):
-        if isinstance(mask, list | tuple):
-            mask = mask[0]
-        state = initial_state[0] if isinstance(initial_state, list | tuple) else initial_state
-        if self.cell.reset_after and _torch_fused(self, mask):
-            return self._torch_loop(_dropped(self, sequences, training), state)
-        if self.cell.reset_after and _repeated_path(self, mask, training):
-            return self._repeated_loop(sequences, state)
-        return super().inner_loop(sequences, initial_state, mask, training)
+    def _loop_state(self, initial_state: Any) -> Any:
+        return initial_state[0] if isinstance(initial_state, list | tuple) else initial_state
 
     def _torch_loop(self, sequences: Any, state: Any) -> tuple:
         import torch
