@@ -121,3 +121,17 @@ def test_the_cli_job_of_a_category_run_ends_without_a_single_objective(tmp_path,
 
     assert train(compose_config(tiny_nab(nab_root)), tmp_path / "run") is None
     assert artifacts.read_status(tmp_path / "run")["status"] == "finished"
+
+
+def test_a_finished_detector_series_is_kept_though_its_config_records_its_own_error(
+    tmp_path, nab_root
+):
+    # a detector scores windows itself: the default scoring.error=point is recorded as mae
+    overrides = ["data=nab", f"data.root={nab_root}", "data.category=cat", "data.window=10"]
+    overrides.append("model=sub_pca")
+    run(compose_config(overrides), tmp_path / "run")
+    first_a = artifacts.read_status(tmp_path / "run" / "series" / "cat__a")
+    assert "error: mae" in (tmp_path / "run" / "series" / "cat__a" / "config.yaml").read_text()
+    artifacts.mark_status(tmp_path / "run", "failed", error="stopped")
+    run(compose_config(overrides), tmp_path / "run")  # the same command again
+    assert artifacts.read_status(tmp_path / "run" / "series" / "cat__a") == first_a  # kept

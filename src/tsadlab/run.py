@@ -10,7 +10,7 @@ their aggregate (event counts micro-averaged, as the Orion benchmark does).
 import contextlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +32,7 @@ from tsadlab.protocol import fitted_data
 from tsadlab.run_series import RunResult, StageTimer, run_series
 from tsadlab.run_summary import column_means, series_summary
 from tsadlab.runtime import Terminated, git_commit, package_versions, raise_if_terminated
+from tsadlab.scoring.predict import self_scoring_record
 from tsadlab.series_workers import run_in_workers
 from tsadlab.thresholds import is_oracle
 from tsadlab.tracking.context import TrackingContext
@@ -200,7 +201,12 @@ def finished_member(cfg: RunConfig, series: Series, series_dir: Path) -> RunResu
         metrics = json.loads((series_dir / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if saved != OmegaConf.to_yaml(settings_of(cfg)) or metrics["data"]["sha256"] != series.sha256:
+    # a model that scores windows itself recorded the error it was scored by, not the one asked
+    recorded = self_scoring_record(cfg.scoring)
+    expected = [cfg] + ([replace(cfg, scoring=recorded)] if recorded is not None else [])
+    if saved not in [OmegaConf.to_yaml(settings_of(c)) for c in expected]:
+        return None
+    if metrics["data"]["sha256"] != series.sha256:
         return None
     log.info("%s finished earlier with these settings: kept", series_dir)
     return RunResult(series_dir, metrics, pd.DataFrame(), pd.DataFrame())

@@ -118,12 +118,21 @@ def scoring_for(model: Any, scoring: ScoringConfig) -> ScoringConfig:
     does not apply to it, and its window scores are aligned as per-window errors (`mae`, which
     it ignores, is what its run folder then records). Any other error is left for
     `check_scoring` to judge."""
-    error = SCORING_ERRORS.get(scoring.error)
-    reconstruction_row_error = error.per_row and not error.forecast and not error.for_model
-    if scores_itself(model) and reconstruction_row_error:
-        log.info("the model scores windows its own way: scoring.error=%s not used", error.name)
-        return replace(scoring, error="mae")
+    recorded = self_scoring_record(scoring)
+    if scores_itself(model) and recorded is not None:
+        log.info("the model scores windows its own way: scoring.error=%s not used", scoring.error)
+        return recorded
     return scoring
+
+
+def self_scoring_record(scoring: ScoringConfig) -> ScoringConfig | None:
+    """What `scoring_for` turns `scoring` into for a model that scores itself, or None when
+    it leaves it as it is. A resumed collection uses it to recognise a finished series of
+    such a model, whose config.yaml records `mae` where the command asked for `point`."""
+    error = SCORING_ERRORS.get(scoring.error)
+    if error.per_row and not error.forecast and not error.for_model:
+        return replace(scoring, error="mae")
+    return None
 
 
 def check_scoring(
