@@ -7,8 +7,9 @@
 #           each series; score only the second half
 # Usage, from the repository root after `make setup`:
 #   bash experiments/nab_benchmark/run.sh [NAB_ROOT]     (default: ../shared/data/nab)
-#   JOBS=2 (default: the number of CPUs) category runs at a time: one run keeps about one
-#   core busy (a small LSTM's steps are sequential). PROTOCOLS="orion honest" (default).
+#   JOBS=1 (default) category runs at a time: each run already spreads its series over the
+#   cores (workers=auto); JOBS=N gives each of N runs its share of them.
+#   PROTOCOLS="orion honest" (default).
 #   EXPERIMENT=nab_orion_lstm_ae (default), nab_orion_aer (with Orion's per-category AER
 #   scores; orion protocol only: its score is scaled over the part it scores) or
 #   nab_orion_lstm_dt. CATEGORIES="..." runs a subset.
@@ -18,7 +19,9 @@ root="$(cd "${1:-../shared/data/nab}" && pwd)"
 out="outputs/nab_benchmark/$(date +%Y-%m-%d_%H-%M-%S)"
 categories="${CATEGORIES:-realTweets realAWSCloudwatch realTraffic artificialWithAnomaly realAdExchange}"
 experiment="${EXPERIMENT:-nab_orion_lstm_ae}"
-jobs="${JOBS:-$(nproc)}"
+jobs="${JOBS:-1}"
+# each run's series workers share the cores with the other runs
+export TSADLAB_CORES="${TSADLAB_CORES:-$(( $(nproc) / jobs > 0 ? $(nproc) / jobs : 1 ))}"
 mkdir -p "$out"
 one_run() {  # protocol category
   local args=("experiment=$experiment" "data.root=$root" "data.category=$2"
