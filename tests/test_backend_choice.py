@@ -57,7 +57,7 @@ def test_the_environment_and_a_running_keras_outrank_the_table(fresh_process, mo
 def test_a_run_config_saves_the_backend_auto_chose(fresh_process, monkeypatch):
     monkeypatch.setattr(backend_choice, "speed_table", lambda path=None: TABLE)
     monkeypatch.setattr(backend_choice, "hardware", lambda: "cpu")
-    cfg = to_run_config(compose_config(["backend=auto"]))
+    cfg = to_run_config(compose_config([]))  # auto is the default
     assert cfg.backend.value == "jax"
     assert cfg.backend_choice.as_dict()["requested"] == "auto"
     assert settings_of(cfg)["backend"] == "jax"  # a rerun runs on what this run ran on

@@ -144,7 +144,8 @@ def collect(out: Path) -> None:
                 print("figures, which score whole series fitted on themselves)\n")
         print("Every candidate's overlap F1 (micro over a category's series), for reading:\n")
         shown = f1.map(lambda v: "-" if v != v else f"{v:.3f}")
-        shown.loc["Orion best"] = pd.Series({c: f"{v:.3f}" for c, v in BEST.items()})
+        if protocol == "orion":
+            shown.loc["Orion best"] = pd.Series({c: f"{v:.3f}" for c, v in BEST.items()})
         print(markdown(shown.rename_axis("candidate")))
         print(f"\nrun seconds per category ({protocol}):\n")
         print(
