@@ -1,0 +1,88 @@
+"""Methods run after the zoo's main passes (a second `tsadlab-bench benchmark=nab_zoo` folder
+that ran only them), placed among the committed zoo by VUS-PR: the ranks, the Friedman test
+and the critical-difference diagram over every method, on the series they all have.
+
+    python experiments/nab_zoo/add_methods.py /work/runs/nab_zoo_deep experiments/nab_zoo
+
+Only VUS-PR can be merged: it is the metric the committed `results_wide.csv` holds (TSB-AD's
+layout, each method's mean over its seeds). The added methods' PR-AUC, overlap F1 and time
+are printed beside, over the same series, and their own long table and jobs are kept
+(`results_long_<methods>.csv`, `jobs_<methods>.csv`), so that a later merge has every
+metric.
+"""
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from tsadlab.reporting.figures import cd_diagram
+from tsadlab.reporting.stats import compare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bench", type=Path, help="the added methods' benchmark folder")
+    parser.add_argument("zoo", type=Path, help="the committed zoo (experiments/nab_zoo)")
+    args = parser.parse_args()
+    committed = pd.read_csv(args.zoo / "results_wide.csv").set_index("file")
+    long = pd.read_csv(args.bench / "results_long.csv")
+    jobs = pd.read_csv(args.bench / "jobs.csv")
+    added = sorted(long["method"].unique())
+    clash = sorted(set(added) & set(committed.columns))
+    if clash:
+        raise SystemExit(f"error: {clash} are in the committed zoo already")
+    per_metric = long.pivot_table(index=["file", "metric"], columns="method", values="value")
+    vus = per_metric.xs("vus_pr", level="metric")
+    merged = committed.join(vus, how="inner").dropna(axis=0, how="any")
+    comparison = compare(merged)
+    cd_diagram(comparison, "VUS-PR", args.zoo / "cd_vus_pr_all.png")
+    seeds = jobs[jobs["status"] == "finished"].groupby("method")["seed"].nunique()
+    seconds = jobs[jobs["status"] == "finished"].groupby("method")["seconds"].mean()
+    rows = []
+    for method in comparison.average_ranks.sort_values().index:
+        row = {
+            "method": method,
+            "VUS-PR": merged[method].mean(),
+            "rank": comparison.average_ranks[method],
+        }
+        if method in added:
+            for metric, label in (("pr_auc", "PR-AUC"), ("event_f1", "overlap F1")):
+                values = per_metric.xs(metric, level="metric")[method]
+                row[label] = values.reindex(merged.index).mean()
+            row["seeds"] = int(seeds.get(method, 0))
+            row["s / series"] = seconds.get(method)
+        rows.append(row)
+    table = pd.DataFrame(rows).set_index("method")
+    table.to_csv(args.zoo / "zoo_all_vus_pr.csv", float_format="%.4f")
+    suffix = "_".join(added)
+    long.to_csv(args.zoo / f"results_long_{suffix}.csv", index=False)
+    jobs.to_csv(args.zoo / f"jobs_{suffix}.csv", index=False)
+    lines = [
+        f"VUS-PR over the {len(merged)} series every method has it on; rank: average rank "
+        "over them (1 = best). PR-AUC, overlap F1, seeds and s / series for the added "
+        f"methods ({', '.join(added)}).",
+        "",
+        "| method | VUS-PR | rank | PR-AUC | overlap F1 | seeds | s / series |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for method, r in table.iterrows():
+        extra = (
+            f"{r['PR-AUC']:.3f} | {r['overlap F1']:.3f} | {int(r['seeds'])} | {r['s / series']:.1f}"
+            if method in added
+            else " |  |  | "
+        )
+        lines.append(f"| {method} | {r['VUS-PR']:.3f} | {r['rank']:.1f} | {extra} |")
+    lines += [
+        "",
+        f"Friedman test: chi2 = {comparison.friedman_statistic:.1f}, p = "
+        f"{comparison.friedman_p:.2g} ({len(merged)} series, {merged.shape[1]} methods); "
+        f"groups no Holm-corrected Wilcoxon test separates: {len(comparison.cliques)}",
+    ]
+    text = "\n".join(lines) + "\n"
+    (args.zoo / "zoo_all_vus_pr.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
