@@ -16,6 +16,10 @@ from tsadlab.cli import common
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # the default config's backend, for test modules that import Keras before any run chooses it
 os.environ.setdefault("KERAS_BACKEND", "jax")
+# pytest-xdist already runs the tests on every core: a collection's series run one after
+# another (workers=auto means 1) unless a test asks for workers=N; tests/test_parallel_series.py
+# tests auto itself with this variable removed
+os.environ.setdefault("TSADLAB_CORES", "1")
 
 # A model and a series small enough that a full run takes a few seconds.
 TINY = [

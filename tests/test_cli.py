@@ -16,6 +16,7 @@ from tsadlab.cli import common
 from tsadlab.errors import TsadlabError
 
 
+@pytest.mark.slow  # 18 s: Hydra's joblib launcher end to end, four processes
 def test_joblib_sweep_runs_jobs_in_parallel_and_a_failed_job_does_not_stop_it(tmp_path):
     # data.window=500 cannot fit the 400-row series: that job fails, the other two finish
     done = train_cli(
@@ -188,6 +189,7 @@ def test_bad_value_in_range_check(tmp_path):
     assert "error: Received: data.window=1 (must be >= 2)" in done.stderr
 
 
+@pytest.mark.slow  # 10 s: a two-job sweep in a subprocess
 def test_a_sweep_of_a_baseline_then_a_keras_model_runs_both_on_jax(tmp_path):
     """A detector imports no Keras; it used to import it on TensorFlow (Keras' own default),
     which failed every later Keras job of the sweep."""
@@ -202,6 +204,7 @@ def test_a_sweep_of_a_baseline_then_a_keras_model_runs_both_on_jax(tmp_path):
     assert "tensorflow" not in done.stderr.lower()  # no TensorFlow start-up noise either
 
 
+@pytest.mark.slow  # 12 s: a pip install into a fresh folder
 def test_a_non_editable_install_runs_from_any_folder(tmp_path):
     """`pip install <clone>` (not -e) copies the package, its default configs and the bundled
     data; the command then works from a folder that is not the clone."""

@@ -97,6 +97,7 @@ def test_names_list_only_non_default_parameters():
     )
 
 
+@pytest.mark.slow  # 8 s: the CLI's subprocess; the in-process re-evaluations stay fast
 def test_cli_reevaluates_in_one_line(labeled_run):
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     done = subprocess.run(

@@ -27,7 +27,7 @@ LONG_TRAINING = [
 ]
 DATA = {
     "series": ["data=synthetic"],
-    "category": ["data=synthetic_suite", "data.anomalies=[spike,flatline]"],
+    "category": ["data=synthetic_suite", "data.anomalies=[spike,flatline]", "workers=2"],
 }
 SECONDS_TO_STOP = 15
 
@@ -93,6 +93,6 @@ def test_sigterm_stops_training_for_a_series_and_a_category(tmp_path, backend):
         assert artifacts.run_state(run_dir) == "interrupted", key
         assert artifacts.read_status(run_dir)["error"] == "terminated"
         assert saved_epoch(resume_dir) >= 2, key  # kept for the same command to resume
-        if key[1] == "category":  # every series started (side by side in workers=auto)
+        if key[1] == "category":  # every series started (side by side in two workers)
             for series_dir in (run_dir / "series").iterdir():
                 assert artifacts.run_state(series_dir) == "interrupted", (key, series_dir.name)

@@ -125,6 +125,7 @@ def test_a_failing_trial_is_recorded_and_the_search_goes_on(tmp_path, search_nam
     assert failed["error"].str.contains("fewer than one window span").all()
 
 
+@pytest.mark.slow  # 10 s each; the random search's test covers the search machinery
 @pytest.mark.parametrize(
     ("tuner", "budget"),
     [("bayesian", "search.max_trials=2"), ("hyperband", "search.max_epochs=2")],
