@@ -1,6 +1,7 @@
 """backend=auto: the benchmark's ranking for the hardware and the model family, among the
 installed backends; the environment's KERAS_BACKEND and a Keras already running outrank it."""
 
+import json
 import sys
 
 import pytest
@@ -63,3 +64,14 @@ def test_a_run_config_saves_the_backend_auto_chose(fresh_process, monkeypatch):
     assert settings_of(cfg)["backend"] == "jax"  # a rerun runs on what this run ran on
     named = to_run_config(compose_config(["backend=tensorflow"]))
     assert named.backend.value == "tensorflow" and not hasattr(named, "backend_choice")
+
+
+def test_a_run_records_in_metrics_what_auto_chose(tmp_path):
+    from conftest import TINY
+
+    from tsadlab.run import run
+
+    result = run(compose_config(TINY), tmp_path / "run")  # backend=auto: the default
+    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert saved["backend_choice"]["requested"] == "auto"
+    assert saved["backend_choice"]["backend"] == saved["backend"] == result.metrics["backend"]

@@ -9,7 +9,7 @@ run's saved config.yaml) into a `RunConfig` of dataclass instances, which checks
 """
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
@@ -68,6 +68,15 @@ class RunConfig:
 
             self.backend_choice = choose_backend(getattr(self.model, "name", ""))
             self.backend = Backend(self.backend_choice.backend)
+
+
+def replace_settings(cfg: RunConfig, **changes: Any) -> RunConfig:
+    """`dataclasses.replace` that keeps what `backend=auto` resolved to: `backend_choice` is
+    set by __post_init__ only for `auto`, and a copy is made with the backend it chose."""
+    copy = replace(cfg, **changes)
+    if hasattr(cfg, "backend_choice"):
+        copy.backend_choice = cfg.backend_choice
+    return copy
 
 
 # Keys that only place the work (how many processes), never change what a run computes:

@@ -6,14 +6,14 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from omegaconf import OmegaConf
 
 from tsadlab import artifacts
-from tsadlab.config import RunConfig, settings_of
+from tsadlab.config import RunConfig, replace_settings, settings_of
 from tsadlab.data.prepare import prepare
 from tsadlab.data.scalers import scaler_json
 from tsadlab.data.series import Series
@@ -131,7 +131,7 @@ def run_stages(
     )
     with timer("train"):
         model = new_model(cfg.model, data.window, windows.x_train.shape[2], cfg.seed, cfg.backend)
-        cfg = replace(cfg, scoring=scoring_for(model, cfg.scoring))
+        cfg = replace_settings(cfg, scoring=scoring_for(model, cfg.scoring))
         check_scoring(model, cfg.scoring, windows, cfg.model.name)  # before any training
         # a Keras fit's trackers watch it (once the model has chosen Keras' backend)
         watching = tracker.keras_callbacks() if tracker and is_keras_model(cfg.model) else None

@@ -23,8 +23,17 @@ from tsadlab.cli.common import error_line, register_all
 from tsadlab.errors import ArtifactError, TsadlabError
 from tsadlab.run import run
 
-# What legitimately differs between two runs of the same config: time, versions, paths.
-VOLATILE_KEYS = {"timings_s", "total_seconds", "versions", "git_commit", "seconds", "resumed_from"}
+# What legitimately differs between two runs of the same config: time, versions, paths,
+# and how the backend was chosen (a rerun runs on the backend its run saved, never `auto`).
+VOLATILE_KEYS = {
+    "timings_s",
+    "total_seconds",
+    "versions",
+    "git_commit",
+    "seconds",
+    "resumed_from",
+    "backend_choice",
+}
 SKIPPED_FOLDERS = {"reruns", "evaluations", "figures", "tensorboard", ".hydra"}
 
 
