@@ -37,8 +37,8 @@ def main() -> None:
     merged = committed.join(vus, how="inner").dropna(axis=0, how="any")
     comparison = compare(merged)
     cd_diagram(comparison, "VUS-PR", args.zoo / "cd_vus_pr_all.png")
-    seeds = jobs[jobs["status"] == "finished"].groupby("method")["seed"].nunique()
-    seconds = jobs[jobs["status"] == "finished"].groupby("method")["seconds"].mean()
+    finished = jobs[jobs["status"] == "finished"].groupby("method")
+    seeds, seconds = finished["seed"].nunique(), finished["seconds"].mean()
     rows = []
     for method in comparison.average_ranks.sort_values().index:
         row = {
