@@ -4,7 +4,8 @@ checks every estimator: a new component is tested the moment it registers, and n
 names one.
 
 - a model builds, trains one epoch on tiny data, and its saved model loads in safe mode
-  (a detector: fits, scores, and keeps scikit-learn's estimator contract);
+  (a detector: fits, scores, and keeps scikit-learn's estimator contract); a univariate one
+  refuses several channels in one line;
 - a metric survives the edge cases, reads only what it declares (flags, or scores when it is
   threshold-free), and declares its direction;
 - a threshold strategy keeps scikit-learn's estimator contract;
@@ -48,8 +49,13 @@ RNG = np.random.default_rng(0)
 @pytest.mark.parametrize("name", MODELS.names())
 def test_model_contract(tmp_path, name):
     spec = MODELS.get(name)
-    model = build_model(spec.schema(), window=13, n_features=3, seed=0)  # 13: no round size
-    x = RNG.normal(size=(16, 13, 3)).astype("float32")
+    channels = spec.channels or 3  # a univariate method refuses 3 channels in one line
+    if spec.channels is not None:
+        with pytest.raises(ConfigError, match="channels") as refused:
+            build_model(spec.schema(), window=13, n_features=spec.channels + 2, seed=0)
+        assert "\n" not in str(refused.value)
+    model = build_model(spec.schema(), window=13, n_features=channels, seed=0)  # 13: no round size
+    x = RNG.normal(size=(16, 13, channels)).astype("float32")
     if not spec.keras:
         assert isinstance(model, WindowDetector)
         assert clone(model).get_params() == model.get_params()
@@ -57,7 +63,7 @@ def test_model_contract(tmp_path, name):
         scores = model.fit(x).score_windows(x)
         assert scores.shape == (16,) and np.isfinite(scores).all()
         if not uses_seed(spec.schema()):  # a benchmark runs it once, for every seed
-            other = build_model(spec.schema(), window=13, n_features=3, seed=1)
+            other = build_model(spec.schema(), window=13, n_features=channels, seed=1)
             np.testing.assert_array_equal(other.fit(x).score_windows(x), scores)
         return
     # a forecaster's fit target is the row after each window (its stand-in: the last row)

@@ -1,4 +1,4 @@
-"""The two private library APIs tsadlab uses (`tsadlab/private_apis.py`): each test fails
+"""The three private library APIs tsadlab uses (`tsadlab/private_apis.py`): each test fails
 loudly, naming the library, when a release moves what the adapter relies on."""
 
 import subprocess
@@ -36,3 +36,17 @@ def test_keras_tuner_still_writes_its_state_through_one_function(tmp_path):
         Trial(hyperparameters=HyperParameters(), trial_id="00").save(str(tmp_path / "t.json"))
     assert written == [tmp_path / "t.json"], "KerasTuner no longer saves through utils.save_json"
     assert utils.save_json is original  # put back when the search ends
+
+
+def test_tslearn_still_runs_k_shape_on_numba_kernels_that_can_cache():
+    from tslearn.metrics import cycc
+
+    from tsadlab.private_apis import TSLEARN_KERNELS, cache_tslearn_kernels
+
+    for name in TSLEARN_KERNELS:
+        kernel = getattr(cycc, name, None)
+        assert callable(getattr(kernel, "enable_caching", None)), f"tslearn moved {name}"
+    from numba.core.caching import FunctionCache
+
+    cache_tslearn_kernels()  # numba's NullCache until then
+    assert all(isinstance(getattr(cycc, name)._cache, FunctionCache) for name in TSLEARN_KERNELS)

@@ -16,6 +16,7 @@ from tsadlab.models._windows import flat_windows, rows_of
 from tsadlab.models.clustering import KMeansDetector
 from tsadlab.models.histogram import SubHbosDetector
 from tsadlab.models.isolation import SubIForestDetector
+from tsadlab.models.kshape import KShapeDetector
 from tsadlab.models.matrix_profile import MatrixProfileDetector, nearest_distances
 from tsadlab.models.neighbours import SubKnnDetector, SubLofDetector
 from tsadlab.models.one_class_svm import SubOcsvmDetector, unit_scaled
@@ -30,6 +31,7 @@ NEW_MODELS = [
     "kmeans",
     "poly",
     "matrix_profile",
+    "kshape",
 ]
 # (seed, window): a short, a middling and a long window on different series
 CASES = [(0, 5), (1, 24), (2, 60)]
@@ -38,16 +40,21 @@ CASES = [(0, 5), (1, 24), (2, 60)]
 @pytest.fixture(scope="module")
 def tsb_ad():
     """TSB-AD's class `name` of module `TSB_AD.models.<module>`. Its package imports torch
-    (for the deep models) and `arch` (for a distance POLY does not use) as it loads: empty
-    stand-ins take their place only while a module loads, since scikit-learn and scipy look
-    up whatever module is named torch."""
+    (for the deep models), `arch` (for a distance POLY does not use) and `tqdm` (for SAND's
+    online progress) as it loads: empty stand-ins take their place only while a module loads,
+    since scikit-learn and scipy look up whatever module is named torch."""
     pytest.importorskip("hurst")
 
     def load(module: str, name: str) -> type:
+        if module == "SAND":  # tslearn picks a torch backend if it first loads beside a stand-in
+            for real in ("tslearn.clustering", "tslearn.metrics", "tslearn.utils"):
+                pytest.importorskip(real)
         torch, nn, arch = (types.ModuleType(m) for m in ("torch", "torch.nn", "arch"))
         torch.nn, arch.arch_model = nn, None
+        progress = types.ModuleType("tqdm")
+        progress.tqdm = None
         with pytest.MonkeyPatch.context() as patch:
-            for stand_in in (torch, nn, arch):
+            for stand_in in (torch, nn, arch, progress):
                 patch.setitem(sys.modules, stand_in.__name__, stand_in)
             loaded = pytest.importorskip(f"TSB_AD.models.{module}")
         return getattr(loaded, name)
@@ -281,6 +288,73 @@ def test_matrix_profile_is_tsb_ad_with_stumpy(tsb_ad):
         np.testing.assert_allclose(joined, nearest_distances(test, train), atol=1e-9)
 
 
+def sand_scores(tsb_ad, values: np.ndarray, window: int, seed: int, monkeypatch) -> np.ndarray:
+    """TSB-AD's KShapeAD (`run_KShapeAD`: SAND offline, subsequences of 4 windows, one every
+    1.5) on `values`, its k-Shape seeded through numpy's global generator (SAND passes none),
+    per row and before its final z-normalisation (SAND keeps the mean and deviation)."""
+    from tsadlab.private_apis import cache_tslearn_kernels
+
+    cache_tslearn_kernels()  # the compiled k-Shape kernels tsadlab's runs share
+    sand = tsb_ad("SAND", "SAND")
+    monkeypatch.setattr(np, "Inf", np.inf, raising=False)  # SAND's numpy-1 spelling of inf
+    np.random.seed(seed)
+    reference = sand(pattern_length=window, subsequence_length=4 * window)
+    reference.fit(values, overlaping_rate=int(1.5 * window))
+    return np.asarray(reference.decision_scores_) * reference.std + reference.mean
+
+
+def kshape_rows(values: np.ndarray, window: int, seed: int) -> np.ndarray:
+    """tsadlab's KShapeAD window scores on `values`, averaged over the rows (TSB-AD's running
+    mean), on the rows a full window's worth of windows covers (where the two agree)."""
+    from tsadlab.scoring.align import point_scores
+
+    windows = windows_of(values, window)
+    detector = build_model(model_config("kshape"), window, 1, seed).fit(windows)
+    scores = detector.score_windows(windows)
+    rows = point_scores(scores, len(values), window, 1, "mean")
+    return rows[window - 1 : len(values) - window + 1]
+
+
+def test_kshape_is_tsb_ad_kshapead_but_for_stumpy(tsb_ad, monkeypatch):
+    """SAND's clustering, weights and running mean, with its stumpy join replaced by the
+    distances tsadlab computes (stumpy's, to 1e-9: the slow test below keeps stumpy)."""
+    module = sys.modules[tsb_ad("SAND", "SAND").__module__]
+
+    def stump(series, m, other, ignore_trivial):
+        assert not ignore_trivial
+        query, against = windows_of(np.asarray(series), m), windows_of(np.asarray(other), m)
+        return nearest_distances(query, against).reshape(-1, 1)
+
+    monkeypatch.setattr(module, "stumpy", types.SimpleNamespace(stump=stump))
+    for seed, window in [(0, 12), (1, 30)]:
+        values = spiky_series(seed)
+        expected = sand_scores(tsb_ad, values, window, seed, monkeypatch)
+        ours = kshape_rows(values, window, seed)
+        np.testing.assert_allclose(ours, expected[window - 1 : len(values) - window + 1], rtol=1e-9)
+
+
+@pytest.mark.slow  # stumpy compiles its kernels (numba) first: 20-50 s here
+def test_kshape_is_tsb_ad_kshapead_with_stumpy(tsb_ad, monkeypatch):
+    for seed, window in CASES:
+        values = spiky_series(seed)
+        expected = sand_scores(tsb_ad, values, window, seed, monkeypatch)
+        ours = kshape_rows(values, window, seed)
+        np.testing.assert_allclose(ours, expected[window - 1 : len(values) - window + 1], rtol=1e-7)
+
+
+def test_kshape_takes_one_channel_and_enough_subsequences():
+    two = windows_of(np.random.default_rng(0).standard_normal((400, 2)), 10)
+    with pytest.raises(ConfigError, match="model=kshape with 2 channels"):
+        build_model(model_config("kshape"), 10, 2, 0)
+    with pytest.raises(ConfigError, match="model=kshape with 2 channels"):
+        KShapeDetector(6, 0).fit(two)
+    # 200 rows hold 4 subsequences of 80 rows, one every 30: too few for 6 clusters
+    few = windows_of(np.sin(np.arange(200) / 5.0), 20)
+    with pytest.raises(DataError, match="give 4 subsequences of 80 rows.*6 clusters"):
+        KShapeDetector(6, 0).fit(few)
+    assert np.isfinite(KShapeDetector(4, 0).fit(few).score_windows(few)).all()
+
+
 @pytest.mark.parametrize("name", NEW_MODELS)
 def test_an_injected_anomaly_scores_highest(name):
     rng = np.random.default_rng(7)
@@ -302,7 +376,7 @@ def test_an_injected_anomaly_scores_highest(name):
     assert first_row < stop and first_row + 40 > start  # the top window covers the anomaly
 
 
-@pytest.mark.parametrize("name", ["sub_iforest", "kmeans"])
+@pytest.mark.parametrize("name", ["sub_iforest", "kmeans", "kshape"])
 def test_seeded_detectors_repeat_with_their_seed(name):
     windows = windows_of(spiky_series(8, 500), 20)
     scores = [
@@ -326,6 +400,7 @@ def test_seeded_detectors_repeat_with_their_seed(name):
         ("sub_ocsvm", {"nu": 0.0}),
         ("sub_ocsvm", {"kernel": "cubic"}),
         ("kmeans", {"n_clusters": 0}),
+        ("kshape", {"n_clusters": 0}),
         ("poly", {"power": -1}),
     ],
 )

@@ -1,4 +1,4 @@
-"""The two places tsadlab reaches into a library's private modules, each behind one small
+"""The three places tsadlab reaches into a library's private parts, each behind one small
 adapter; `tests/test_private_apis.py` fails loudly if a library release moves them.
 
 - Keras imports TensorFlow whenever it is installed, on any backend, just to check for
@@ -10,8 +10,13 @@ adapter; `tests/test_private_apis.py` fails loudly if a library release moves th
   function, `keras_tuner.src.utils.save_json`, with a plain `open(..., "w")`: a kill mid-write
   leaves half a file that the next resume cannot read. `atomic_keras_tuner_files` routes it
   through an atomic write for the duration of a search only.
+- tslearn's k-Shape runs on numba kernels compiled without `cache=True`: 20-40 s of
+  compilation in every process that clusters (each series of a benchmark, each test worker).
+  `cache_tslearn_kernels` turns on numba's on-disk cache for them (the dispatcher's
+  `enable_caching`, what `cache=True` does at decoration), so a machine compiles them once.
 """
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -57,3 +62,17 @@ def atomic_keras_tuner_files(write_text: Callable[[Path, str], Any]) -> Iterator
         yield
     finally:
         utils.save_json = original
+
+
+# tslearn.metrics' numba kernels that k-Shape calls (tslearn 0.10)
+TSLEARN_KERNELS = ("normalized_cc", "cdist_normalized_cc", "y_shifted_sbd_vec")
+
+
+@functools.cache
+def cache_tslearn_kernels() -> None:
+    """Turn on numba's on-disk cache for tslearn's k-Shape kernels, before their first call in
+    this process (next to tslearn's code, or numba's user cache where that is read-only)."""
+    from tslearn.metrics import cycc
+
+    for name in TSLEARN_KERNELS:
+        getattr(cycc, name).enable_caching()

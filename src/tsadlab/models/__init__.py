@@ -80,6 +80,9 @@ class ModelSpec:
     # whether its results depend on the run's seed; a detector that is not gives the same
     # scores for every seed, so a benchmark runs it once (the contract test checks it)
     seeded: bool = True
+    # the channels it can take: None for any number, 1 for a univariate method (it refuses
+    # more in one line when built; the contract test checks it)
+    channels: int | None = None
 
     @property
     def keras(self) -> bool:
@@ -91,17 +94,19 @@ MODELS: Registry[ModelSpec] = Registry(Kind("model", "model.name", "model", "tsa
 
 
 def register_model(
-    schema: type[ModelConfig], *, seeded: bool = True
+    schema: type[ModelConfig], *, seeded: bool = True, channels: int | None = None
 ) -> Callable[[Callable], Callable]:
     """Register the decorated builder as the model named by `schema.name`; `seeded=False`
-    declares a detector whose scores do not depend on the seed (Keras models always do)."""
+    declares a detector whose scores do not depend on the seed (Keras models always do);
+    `channels=1` declares a univariate method, whose builder refuses several channels."""
     if not issubclass(schema, KerasModelConfig | DetectorConfig):
         raise TypeError(f"{schema.__name__} must extend KerasModelConfig or DetectorConfig")
     if not seeded and issubclass(schema, KerasModelConfig):
         raise TypeError(f"{schema.__name__}: a Keras model's initial weights depend on the seed")
 
     def decorate(build: Callable) -> Callable:
-        MODELS.add(ModelSpec(schema.name, schema, build, origin(build), seeded), schema)
+        spec = ModelSpec(schema.name, schema, build, origin(build), seeded, channels)
+        MODELS.add(spec, schema)
         return build
 
     return decorate
