@@ -3,6 +3,11 @@ that ran only them), placed among the committed zoo by VUS-PR: the ranks, the Fr
 and the critical-difference diagram over every method, on the series they all have.
 
     python experiments/nab_zoo/add_methods.py /work/runs/nab_zoo_deep experiments/nab_zoo
+    python experiments/nab_zoo/add_methods.py /work/runs/nab_zoo_kshape experiments/nab_zoo \
+        --with experiments/nab_zoo/results_long_aer_lstm_dt.csv
+
+`--with` adds methods an earlier pass added (their committed long table, and the
+`jobs_<methods>.csv` beside it), so every added method is ranked together.
 
 Only VUS-PR can be merged: it is the metric the committed `results_wide.csv` holds (TSB-AD's
 layout, each method's mean over its seeds). The added methods' PR-AUC, overlap F1 and time
@@ -24,20 +29,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("bench", type=Path, help="the added methods' benchmark folder")
     parser.add_argument("zoo", type=Path, help="the committed zoo (experiments/nab_zoo)")
+    parser.add_argument(
+        "--with",
+        dest="earlier",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="committed results_long_<methods>.csv of methods an earlier pass added",
+    )
     args = parser.parse_args()
     committed = pd.read_csv(args.zoo / "results_wide.csv").set_index("file")
     long = pd.read_csv(args.bench / "results_long.csv")
     jobs = pd.read_csv(args.bench / "jobs.csv")
-    added = sorted(long["method"].unique())
+    new_methods = sorted(long["method"].unique())
+    earlier_long = [pd.read_csv(path) for path in args.earlier]
+    earlier_jobs = [
+        pd.read_csv(path.with_name(path.name.replace("results_long_", "jobs_", 1)))
+        for path in args.earlier
+    ]
+    all_long = pd.concat([long, *earlier_long], ignore_index=True)
+    all_jobs = pd.concat([jobs, *earlier_jobs], ignore_index=True)
+    added = sorted(all_long["method"].unique())
     clash = sorted(set(added) & set(committed.columns))
-    if clash:
-        raise SystemExit(f"error: {clash} are in the committed zoo already")
-    per_metric = long.pivot_table(index=["file", "metric"], columns="method", values="value")
+    if clash or len(added) < len(new_methods) + sum(t["method"].nunique() for t in earlier_long):
+        raise SystemExit(f"error: a method is added twice, or is in the committed zoo: {added}")
+    per_metric = all_long.pivot_table(index=["file", "metric"], columns="method", values="value")
     vus = per_metric.xs("vus_pr", level="metric")
     merged = committed.join(vus, how="inner").dropna(axis=0, how="any")
     comparison = compare(merged)
     cd_diagram(comparison, "VUS-PR", args.zoo / "cd_vus_pr_all.png")
-    finished = jobs[jobs["status"] == "finished"].groupby("method")
+    finished = all_jobs[all_jobs["status"] == "finished"].groupby("method")
     seeds, seconds = finished["seed"].nunique(), finished["seconds"].mean()
     rows = []
     for method in comparison.average_ranks.sort_values().index:
@@ -55,7 +76,7 @@ def main() -> None:
         rows.append(row)
     table = pd.DataFrame(rows).set_index("method")
     table.to_csv(args.zoo / "zoo_all_vus_pr.csv", float_format="%.4f")
-    suffix = "_".join(added)
+    suffix = "_".join(new_methods)
     long.to_csv(args.zoo / f"results_long_{suffix}.csv", index=False)
     jobs.to_csv(args.zoo / f"jobs_{suffix}.csv", index=False)
     lines = [
