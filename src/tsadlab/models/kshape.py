@@ -25,9 +25,10 @@ Differences from TSB-AD, all deliberate:
   z-normalisation of the scores by their own mean and deviation is left out (an affine map:
   no ranking metric changes; a threshold fitted on training scores stays meaningful);
 - the window is `data.window` (TSB-AD: the series' dominant period, `find_length_rank`);
-- fitted on the training part's rows, then scoring any windows (TSB-AD's unsupervised
-  protocol fits on the whole series: `protocol=orion` does that here), so the time decay
-  counts rows to the end of the training part;
+- fitted on the rows of the windows a detector is fitted on (the training part's, without
+  its validation windows), then scoring any windows (TSB-AD's unsupervised protocol fits on
+  the whole series; `protocol=orion` comes closest here, leaving out only the validation
+  rows), so the time decay counts rows to the end of the fitted rows;
 - k-Shape is seeded with the run's seed (TSB-AD leaves it unseeded).
 
 One channel only: SAND clusters one series (a run with several refuses in one line). tslearn
