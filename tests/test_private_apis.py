@@ -39,6 +39,7 @@ def test_keras_tuner_still_writes_its_state_through_one_function(tmp_path):
 
 
 def test_tslearn_still_runs_k_shape_on_numba_kernels_that_can_cache():
+    from tslearn.clustering import kshape
     from tslearn.metrics import cycc
 
     from tsadlab.private_apis import TSLEARN_KERNELS, cache_tslearn_kernels
@@ -46,6 +47,8 @@ def test_tslearn_still_runs_k_shape_on_numba_kernels_that_can_cache():
     for name in TSLEARN_KERNELS:
         kernel = getattr(cycc, name, None)
         assert callable(getattr(kernel, "enable_caching", None)), f"tslearn moved {name}"
+    for name in ("cdist_normalized_cc", "y_shifted_sbd_vec"):  # what k-Shape calls
+        assert getattr(kshape, name) is getattr(cycc, name), f"k-Shape no longer calls {name}"
     from numba.core.caching import FunctionCache
 
     cache_tslearn_kernels()  # numba's NullCache until then

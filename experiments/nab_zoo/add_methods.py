@@ -50,9 +50,11 @@ def main() -> None:
     all_long = pd.concat([long, *earlier_long], ignore_index=True)
     all_jobs = pd.concat([jobs, *earlier_jobs], ignore_index=True)
     added = sorted(all_long["method"].unique())
-    clash = sorted(set(added) & set(committed.columns))
-    if clash or len(added) < len(new_methods) + sum(t["method"].nunique() for t in earlier_long):
-        raise SystemExit(f"error: a method is added twice, or is in the committed zoo: {added}")
+    passes = [new_methods, *(sorted(t["method"].unique()) for t in earlier_long)]
+    counts = pd.Series([m for methods in passes for m in methods]).value_counts()
+    clash = sorted(set(counts[counts > 1].index) | (set(added) & set(committed.columns)))
+    if clash:
+        raise SystemExit(f"error: {clash} are in two passes, or in the committed zoo already")
     per_metric = all_long.pivot_table(index=["file", "metric"], columns="method", values="value")
     vus = per_metric.xs("vus_pr", level="metric")
     merged = committed.join(vus, how="inner").dropna(axis=0, how="any")

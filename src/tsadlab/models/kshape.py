@@ -21,10 +21,15 @@ int(1.5 x window) rows):
 Differences from TSB-AD, all deliberate:
 - one score per window: TSB-AD's running mean of a window over the window scores is
   `scoring.alignment=mean` (equal on every row that a full window's worth of windows covers;
-  at the series' two ends TSB-AD repeats the first and last value), and its final
+  at the ends of each scored part they differ: TSB-AD gives the first window - 1 rows the
+  value of row window - 1, and pads the window scores with the last one before averaging,
+  where tsadlab averages the windows that reach a row), and its final
   z-normalisation of the scores by their own mean and deviation is left out (an affine map:
   no ranking metric changes; a threshold fitted on training scores stays meaningful);
 - the window is `data.window` (TSB-AD: the series' dominant period, `find_length_rank`);
+- k-Shape clusters the series as `data.scaler` left it (TSB-AD: the raw values). Its
+  cross-correlation is not invariant to an offset, so the clusters, and the scores, change
+  with the scaling: `data.scaler=none` matches TSB-AD;
 - fitted on the rows of the windows a detector is fitted on (the training part's, without
   its validation windows), then scoring any windows (TSB-AD's unsupervised protocol fits on
   the whole series; `protocol=orion` comes closest here, leaving out only the validation
@@ -137,7 +142,8 @@ def one_channel(n_features: int) -> None:
     if n_features != 1:
         raise ConfigError(
             f"Received: model=kshape with {n_features} channels (KShapeAD clusters one "
-            "series: choose one channel with data.columns, or another model)"
+            "series: choose one column, data.value_columns=[name] for CSV data, or another "
+            "model)"
         )
 
 
