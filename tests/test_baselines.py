@@ -19,9 +19,12 @@ from tsadlab.run import run
 DETECTORS = [spec.name for spec in MODELS if not spec.keras]
 # the trivial baselines of this file; every detector's fit and score is the model contract's
 BASELINES = ["isolation_forest", "rolling_zscore", "random_score"]
-# stumpy compiles its kernels in each new process (20-50 s): its run is a slow test
+# stumpy compiles its kernels in each new process (20-50 s), and tslearn's k-Shape once per
+# machine but in each test worker that gets there first (20-40 s; the model contract test
+# already compiles them): their runs are slow tests
+COMPILING = ("matrix_profile", "kshape")
 END_TO_END = [
-    pytest.param(name, marks=pytest.mark.slow) if name == "matrix_profile" else name
+    pytest.param(name, marks=pytest.mark.slow) if name in COMPILING else name
     for name in DETECTORS
 ]
 
