@@ -24,8 +24,7 @@ BASELINES = ["isolation_forest", "rolling_zscore", "random_score"]
 # already compiles them): their runs are slow tests
 COMPILING = ("matrix_profile", "kshape")
 END_TO_END = [
-    pytest.param(name, marks=pytest.mark.slow) if name in COMPILING else name
-    for name in DETECTORS
+    pytest.param(name, marks=pytest.mark.slow) if name in COMPILING else name for name in DETECTORS
 ]
 
 WINDOWS = np.array([[1.0, 2.0, 3.0, 10.0], [5.0, 5.0, 5.0, 6.0]])[:, :, None]
