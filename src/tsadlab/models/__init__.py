@@ -80,8 +80,8 @@ class ModelSpec:
     # whether its results depend on the run's seed; a detector that is not gives the same
     # scores for every seed, so a benchmark runs it once (the contract test checks it)
     seeded: bool = True
-    # the channels it can take: None for any number, 1 for a univariate method (it refuses
-    # more in one line when built; the contract test checks it)
+    # the channels it can take: None for any number, 1 for a univariate method (build_model
+    # refuses more in one line; the contract test checks it)
     channels: int | None = None
 
     @property
@@ -98,7 +98,7 @@ def register_model(
 ) -> Callable[[Callable], Callable]:
     """Register the decorated builder as the model named by `schema.name`; `seeded=False`
     declares a detector whose scores do not depend on the seed (Keras models always do);
-    `channels=1` declares a univariate method, whose builder refuses several channels."""
+    `channels=1` declares a univariate method (`build_model` refuses several channels)."""
     if not issubclass(schema, KerasModelConfig | DetectorConfig):
         raise TypeError(f"{schema.__name__} must extend KerasModelConfig or DetectorConfig")
     if not seeded and issubclass(schema, KerasModelConfig):
@@ -146,7 +146,19 @@ def build_model(model: ModelConfig, window: int, n_features: int, seed: int = 0)
             "scores windows: use model.target=reconstruction)"
         )
     check_shape(window, n_features)
-    return spec.build(model, window, n_features, seed)
+    built = spec.build(model, window, n_features, seed)
+    # after the builder: a bad setting of the model is reported before the data's channels
+    check_channels(spec.name, spec.channels, n_features)
+    return built
+
+
+def check_channels(name: str, channels: int | None, n_features: int) -> None:
+    """Refuse, in one line, more channels than model `name` declares it takes (None: any)."""
+    if channels is not None and n_features > channels:
+        raise ConfigError(
+            f"Received: model={name} with {n_features} channels (it takes {channels}: choose "
+            "the column, data.value_columns=[name] for CSV data, or another model)"
+        )
 
 
 def check_shape(window: int, n_features: int) -> None:

@@ -36,7 +36,8 @@ Differences from TSB-AD, all deliberate:
   rows), so the time decay counts rows to the end of the fitted rows;
 - k-Shape is seeded with the run's seed (TSB-AD leaves it unseeded).
 
-One channel only: SAND clusters one series (a run with several refuses in one line). tslearn
+One channel only: SAND clusters one series (registered with `channels=1`, so a run with
+several refuses in one line). tslearn
 compiles its kernels (numba) the first time: 20-40 s, once per machine (the compiled code is
 cached; see `private_apis.cache_tslearn_kernels`).
 """
@@ -47,7 +48,7 @@ import numpy as np
 
 from tsadlab.data.windows import sliding_windows
 from tsadlab.errors import ConfigError, DataError
-from tsadlab.models import DetectorConfig, WindowDetector, register_model
+from tsadlab.models import DetectorConfig, WindowDetector, check_channels, register_model
 from tsadlab.models._windows import rows_of
 from tsadlab.models.matrix_profile import nearest_distances
 
@@ -81,7 +82,7 @@ class KShapeDetector(WindowDetector):
 
         from tsadlab.private_apis import cache_tslearn_kernels
 
-        one_channel(windows.shape[2])
+        check_channels("kshape", 1, windows.shape[2])  # also when built directly, not by a run
         window = windows.shape[1]
         series = rows_of(windows)[0][:, 0]
         length, step = SUBSEQUENCE_WINDOWS * window, int(STEP_WINDOWS * window)
@@ -115,7 +116,6 @@ class KShapeDetector(WindowDetector):
         return self
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
-        one_channel(windows.shape[2])
         distances = np.stack(
             [nearest_distances(windows, stretches) for stretches in self.centroid_windows_]
         )
@@ -137,20 +137,9 @@ def sbd(x: np.ndarray, y: np.ndarray) -> float:
     return float(1.0 - np.max(np.correlate(x, y, mode="full")) / norms)
 
 
-def one_channel(n_features: int) -> None:
-    """SAND clusters one series: refuse several channels in one line."""
-    if n_features != 1:
-        raise ConfigError(
-            f"Received: model=kshape with {n_features} channels (KShapeAD clusters one "
-            "series: choose one column, data.value_columns=[name] for CSV data, or another "
-            "model)"
-        )
-
-
 @register_model(KShapeConfig, channels=1)
 def build_kshape(cfg: KShapeConfig, window: int, n_features: int, seed: int) -> KShapeDetector:
     """KShapeAD over windows of `window` rows of one channel."""
     if cfg.n_clusters < 1:
         raise ConfigError(f"Received: model.n_clusters={cfg.n_clusters} (must be >= 1)")
-    one_channel(n_features)
     return KShapeDetector(cfg.n_clusters, seed)
