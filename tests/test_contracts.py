@@ -5,7 +5,7 @@ names one.
 
 - a model builds, trains one epoch on tiny data, and its saved model loads in safe mode
   (a detector: fits, scores, and keeps scikit-learn's estimator contract); a univariate one
-  refuses several channels in one line;
+  refuses several channels in one line; whether it scores windows itself is as declared;
 - a metric survives the edge cases, reads only what it declares (flags, or scores when it is
   threshold-free), and declares its direction;
 - a threshold strategy keeps scikit-learn's estimator contract;
@@ -37,7 +37,7 @@ from tsadlab.metrics import METRICS, LabeledRows
 from tsadlab.models import MODELS, WindowDetector, build_model, load_keras_model, uses_seed
 from tsadlab.runtime import load_keras
 from tsadlab.scoring import SCORING_ERRORS
-from tsadlab.scoring.predict import row_stack
+from tsadlab.scoring.predict import row_stack, scores_itself
 from tsadlab.thresholds import THRESHOLDS, threshold_params
 from tsadlab.tuning.config import TuneConfig
 
@@ -55,6 +55,7 @@ def test_model_contract(tmp_path, name):
             build_model(spec.schema(), window=13, n_features=spec.channels + 2, seed=0)
         assert "\n" not in str(refused.value)
     model = build_model(spec.schema(), window=13, n_features=channels, seed=0)  # 13: no round size
+    assert scores_itself(model) == spec.scores_itself  # the registry's declaration holds
     x = RNG.normal(size=(16, 13, channels)).astype("float32")
     if not spec.keras:
         assert isinstance(model, WindowDetector)

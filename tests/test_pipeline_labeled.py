@@ -135,3 +135,13 @@ def test_a_finished_detector_series_is_kept_though_its_config_records_its_own_er
     artifacts.mark_status(tmp_path / "run", "failed", error="stopped")
     run(compose_config(overrides), tmp_path / "run")  # the same command again
     assert artifacts.read_status(tmp_path / "run" / "series" / "cat__a") == first_a  # kept
+
+
+def test_a_finished_keras_series_scored_by_another_error_is_not_kept(tmp_path, nab_root):
+    # only a model that scores windows itself records mae for point; a Keras autoencoder's
+    # finished `mae` series is not the result of a run asking for `point`
+    overrides = tiny_nab(nab_root)
+    run(compose_config([*overrides, "scoring.error=mae"]), tmp_path / "run")
+    artifacts.mark_status(tmp_path / "run", "failed", error="stopped")
+    with pytest.raises(Exception, match="2 of 2 series failed"):
+        run(compose_config([*overrides, "scoring.error=point"]), tmp_path / "run")

@@ -7,7 +7,10 @@ and the critical-difference diagram over every method, on the series they all ha
         --with experiments/nab_zoo/results_long_aer_lstm_dt.csv
 
 `--with` adds methods an earlier pass added (their committed long table, and the
-`jobs_<methods>.csv` beside it), so every added method is ranked together.
+`jobs_<methods>.csv` beside it), so every added method is ranked together. A pass may add
+more seeds of a method an earlier pass added (each method and seed in one pass only); a
+method's value is its mean over all its seeds, and that pass's tables are named
+`results_long_<methods>_seeds_<seeds>.csv`.
 
 Only VUS-PR can be merged: it is the metric the committed `results_wide.csv` holds (TSB-AD's
 layout, each method's mean over its seeds). The added methods' PR-AUC, overlap F1 and time
@@ -50,9 +53,11 @@ def main() -> None:
     all_long = pd.concat([long, *earlier_long], ignore_index=True)
     all_jobs = pd.concat([jobs, *earlier_jobs], ignore_index=True)
     added = sorted(all_long["method"].unique())
-    passes = [new_methods, *(sorted(t["method"].unique()) for t in earlier_long)]
-    counts = pd.Series([m for methods in passes for m in methods]).value_counts()
-    clash = sorted(set(counts[counts > 1].index) | (set(added) & set(committed.columns)))
+    # a method may come in several passes (more seeds later), a (method, seed) only in one
+    runs = [set(zip(t["method"], t["seed"], strict=True)) for t in (long, *earlier_long)]
+    counts = pd.Series([run for pass_runs in runs for run in pass_runs]).value_counts()
+    twice = sorted(f"{method} seed {seed}" for method, seed in counts[counts > 1].index)
+    clash = twice + sorted(set(added) & set(committed.columns))
     if clash:
         raise SystemExit(f"error: {clash} are in two passes, or in the committed zoo already")
     per_metric = all_long.pivot_table(index=["file", "metric"], columns="method", values="value")
@@ -79,6 +84,9 @@ def main() -> None:
     table = pd.DataFrame(rows).set_index("method")
     table.to_csv(args.zoo / "zoo_all_vus_pr.csv", float_format="%.4f")
     suffix = "_".join(new_methods)
+    if set(new_methods) & {m for t in earlier_long for m in t["method"]}:
+        # more seeds of methods an earlier pass added: their files are named by seed too
+        suffix += "_seeds_" + "_".join(str(s) for s in sorted(long["seed"].unique()))
     long.to_csv(args.zoo / f"results_long_{suffix}.csv", index=False)
     jobs.to_csv(args.zoo / f"jobs_{suffix}.csv", index=False)
     lines = [

@@ -22,6 +22,7 @@ from tsadlab.data.series import Dataset, Series
 from tsadlab.data.sources import load_dataset
 from tsadlab.errors import ConfigError, DataError, TsadlabError
 from tsadlab.metrics.events import EventCounts
+from tsadlab.models import MODELS
 from tsadlab.parallel import (
     job_cores,
     limit_threads_to_cores_given,
@@ -201,8 +202,10 @@ def finished_member(cfg: RunConfig, series: Series, series_dir: Path) -> RunResu
         metrics = json.loads((series_dir / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    # a model that scores windows itself recorded the error it was scored by, not the one asked
-    recorded = self_scoring_record(cfg.scoring)
+    # a model that scores windows itself recorded the error it was scored by, not the one
+    # asked; any other model's record must be the one asked
+    scores_itself = MODELS.get(cfg.model.name).scores_itself
+    recorded = self_scoring_record(cfg.scoring) if scores_itself else None
     expected = [cfg] + ([replace(cfg, scoring=recorded)] if recorded is not None else [])
     if saved not in [OmegaConf.to_yaml(settings_of(c)) for c in expected]:
         return None

@@ -83,29 +83,47 @@ class ModelSpec:
     # the channels it can take: None for any number, 1 for a univariate method (build_model
     # refuses more in one line; the contract test checks it)
     channels: int | None = None
+    # whether its Keras model scores windows itself (`score_windows`, as USAD does) rather
+    # than by the run's scoring.error; a WindowDetector always does (the contract test checks it)
+    keras_scores_windows: bool = False
 
     @property
     def keras(self) -> bool:
         """Whether the builder returns a Keras model (else a WindowDetector)."""
         return issubclass(self.schema, KerasModelConfig)
 
+    @property
+    def scores_itself(self) -> bool:
+        """Whether the built model scores windows its own way (`scoring.predict.scores_itself`
+        of it), known before it is built."""
+        return not self.keras or self.keras_scores_windows
+
 
 MODELS: Registry[ModelSpec] = Registry(Kind("model", "model.name", "model", "tsadlab.models"))
 
 
 def register_model(
-    schema: type[ModelConfig], *, seeded: bool = True, channels: int | None = None
+    schema: type[ModelConfig],
+    *,
+    seeded: bool = True,
+    channels: int | None = None,
+    keras_scores_windows: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Register the decorated builder as the model named by `schema.name`; `seeded=False`
     declares a detector whose scores do not depend on the seed (Keras models always do);
-    `channels=1` declares a univariate method (`build_model` refuses several channels)."""
+    `channels=1` declares a univariate method (`build_model` refuses several channels);
+    `keras_scores_windows=True` a Keras model with its own `score_windows`."""
     if not issubclass(schema, KerasModelConfig | DetectorConfig):
         raise TypeError(f"{schema.__name__} must extend KerasModelConfig or DetectorConfig")
     if not seeded and issubclass(schema, KerasModelConfig):
         raise TypeError(f"{schema.__name__}: a Keras model's initial weights depend on the seed")
+    if keras_scores_windows and not issubclass(schema, KerasModelConfig):
+        raise TypeError(f"{schema.__name__}: a detector scores its windows already")
 
     def decorate(build: Callable) -> Callable:
-        spec = ModelSpec(schema.name, schema, build, origin(build), seeded, channels)
+        spec = ModelSpec(
+            schema.name, schema, build, origin(build), seeded, channels, keras_scores_windows
+        )
         MODELS.add(spec, schema)
         return build
 

@@ -112,7 +112,7 @@ class UsadConfig(KerasModelConfig):
     adversarial_decoders: bool = False
 
 
-@register_model(UsadConfig)
+@register_model(UsadConfig, keras_scores_windows=True)
 def build_usad(cfg: UsadConfig, window: int, n_features: int, seed: int) -> Any:
     """USAD's two autoencoders as one Keras model, compiled with the configured optimizer."""
     import keras
