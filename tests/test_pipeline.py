@@ -61,7 +61,7 @@ def test_orion_experiment_composes_orions_settings():
     assert (t["epochs"], t["batch_size"], t["validation_split"], t["patience"]) == (35, 64, 0.2, 10)
     assert s["scoring"] == {
         "error": "point",
-        "alignment": "end",
+        "alignment": "auto",  # per-row errors: no window score is aligned
         "smoothing": 0.01,
         "smoothing_of": "windows",
         "smoothing_kind": "rolling_mean",

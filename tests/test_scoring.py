@@ -1,9 +1,13 @@
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import compose_config
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tsadlab.config import settings_of, to_run_config
 from tsadlab.errors import ConfigError
 from tsadlab.scoring import SCORING_ERRORS
 from tsadlab.scoring.align import align_errors, point_scores, smooth_scores
@@ -54,16 +58,25 @@ def test_unknown_alignment_is_rejected():
         point_scores(np.ones(3), 5, span=3, alignment="middle")
 
 
-@given(
-    n_windows=st.integers(1, 40),
-    span=st.integers(2, 10),
-    stride=st.integers(1, 4),
-    extra=st.integers(0, 5),
-    seed=st.integers(0, 1000),
-)
-def test_mean_alignment_matches_brute_force(n_windows, span, stride, extra, seed):
+# windows laid over rows: how many, their span and stride, rows past the last, the errors' seed
+WINDOW_LAYOUTS = {
+    "n_windows": st.integers(1, 40),
+    "span": st.integers(1, 10),
+    "stride": st.integers(1, 4),
+    "extra": st.integers(0, 5),
+    "seed": st.integers(0, 1000),
+}
+
+
+def random_errors(n_windows: int, span: int, stride: int, extra: int, seed: int) -> tuple:
+    """(errors of n_windows windows, the rows they lie over with `extra` rows after them)."""
     errors = np.random.default_rng(seed).uniform(0, 10, n_windows)
-    n_rows = (n_windows - 1) * stride + span + extra
+    return errors, (n_windows - 1) * stride + span + extra
+
+
+@given(**WINDOW_LAYOUTS)
+def test_mean_alignment_matches_brute_force(n_windows, span, stride, extra, seed):
+    errors, n_rows = random_errors(n_windows, span, stride, extra, seed)
     scores = point_scores(errors, n_rows, span, stride, "mean")
     for row in range(n_rows):
         covering = [e for i, e in enumerate(errors) if i * stride <= row < i * stride + span]
@@ -71,6 +84,34 @@ def test_mean_alignment_matches_brute_force(n_windows, span, stride, extra, seed
             assert scores[row] == pytest.approx(np.mean(covering))
         else:
             assert np.isnan(scores[row])
+
+
+@given(**WINDOW_LAYOUTS)
+def test_centre_alignment_gives_each_covered_row_its_nearest_centre(
+    n_windows, span, stride, extra, seed
+):
+    errors, n_rows = random_errors(n_windows, span, stride, extra, seed)
+    scores = point_scores(errors, n_rows, span, stride, "centre")
+    centres = np.arange(n_windows) * stride + math.ceil((span - 1) / 2)
+    for row in range(n_rows):
+        if row >= (n_windows - 1) * stride + span:  # no window reaches it
+            assert np.isnan(scores[row])
+            continue
+        distance = np.abs(centres - row)
+        nearest = np.flatnonzero(distance == distance.min())
+        # a row halfway between two centres takes the later one's (round half up)
+        assert scores[row] == errors[nearest[-1]]
+
+
+def test_auto_alignment_is_the_models_authors_and_a_run_records_it():
+    def aligned(*overrides: str) -> str:
+        cfg = to_run_config(compose_config(list(overrides)))
+        return settings_of(cfg)["scoring"]["alignment"]
+
+    assert aligned() == "end"  # the tutorial's LSTM autoencoder
+    assert aligned("model=sub_pca") == "centre"  # TSB-AD pads its window scores
+    assert aligned("model=kmeans") == "mean"  # TSB-AD's reverse windowing
+    assert aligned("model=sub_pca", "scoring.alignment=end") == "end"  # a choice is kept
 
 
 def test_point_errors_hand_computed():

@@ -11,7 +11,7 @@ from conftest import model_config
 
 from tsadlab.data.windows import sliding_windows
 from tsadlab.errors import ConfigError, DataError
-from tsadlab.models import build_model
+from tsadlab.models import MODELS, build_model
 from tsadlab.models._windows import flat_windows, rows_of
 from tsadlab.models.clustering import KMeansDetector
 from tsadlab.models.histogram import SubHbosDetector
@@ -21,6 +21,7 @@ from tsadlab.models.matrix_profile import MatrixProfileDetector, nearest_distanc
 from tsadlab.models.neighbours import SubKnnDetector, SubLofDetector
 from tsadlab.models.one_class_svm import SubOcsvmDetector, unit_scaled
 from tsadlab.models.poly import PolyDetector
+from tsadlab.scoring.align import point_scores
 
 NEW_MODELS = [
     "sub_knn",
@@ -184,6 +185,25 @@ def test_kmeans_scores_windows_as_tsb_ad_does(tsb_ad, seed, window, monkeypatch)
     windows = windows_of(values, window)
     ours = KMeansDetector(10, seed).fit(windows).score_windows(windows)
     np.testing.assert_allclose(ours, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("seed", "window"), CASES)
+def test_row_scores_are_aligned_as_tsb_ad_aligns_each_method(tsb_ad, seed, window):
+    # the alignment each model declares (scoring.alignment=auto) gives TSB-AD's row scores
+    # themselves: Sub-KNN's centre row and padded ends, KMeansAD's reverse windowing
+    values = spiky_series(seed)
+    windows = windows_of(values, window)
+    knn = tsb_ad("KNN", "KNN")(slidingWindow=window, n_neighbors=50)
+    expected = knn.fit(values.reshape(-1, 1)).decision_scores_
+    ours = SubKnnDetector(50, "largest").fit(windows).score_windows(windows)
+    aligned = point_scores(ours, len(values), window, 1, MODELS.get("sub_knn").alignment)
+    np.testing.assert_allclose(aligned, expected, rtol=1e-12)
+    kmeans = tsb_ad("KMeansAD", "KMeansAD")(k=10, window_size=window, stride=1)
+    kmeans.model.set_params(random_state=seed)  # TSB-AD leaves it unseeded
+    expected = kmeans.fit_predict(values.reshape(-1, 1))
+    ours = KMeansDetector(10, seed).fit(windows).score_windows(windows)
+    aligned = point_scores(ours, len(values), window, 1, MODELS.get("kmeans").alignment)
+    np.testing.assert_allclose(aligned, expected, rtol=1e-12)
 
 
 def tsb_ad_blocks(n_rows: int, window: int) -> np.ndarray:

@@ -27,7 +27,7 @@ from tsadlab.plugins import load_plugins
 from tsadlab.protocol import Protocol
 from tsadlab.runtime import Backend
 from tsadlab.scoring import SCORING_ERRORS
-from tsadlab.scoring.config import ScoringConfig
+from tsadlab.scoring.config import Alignment, ScoringConfig
 from tsadlab.thresholds import THRESHOLDS
 from tsadlab.tracking.config import LoggerConfig, register_logger_configs
 from tsadlab.training.config import TrainerConfig
@@ -63,6 +63,11 @@ class RunConfig:
         if not 0 <= self.seed < 2**32:
             raise ConfigError(f"Received: seed={self.seed} (must be in [0, 2**32))")
         check_workers(self.workers)
+        if (
+            Alignment(self.scoring.alignment) is Alignment.auto
+        ):  # resolved here: a run saves what it used
+            aligned = MODELS.get(self.model.name).alignment
+            self.scoring = replace(self.scoring, alignment=aligned)
         if self.backend is Backend.auto:  # resolved here: a run saves the backend it ran on
             from tsadlab.backend_choice import choose_backend
 

@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator
 from tsadlab.data.windows import Target
 from tsadlab.errors import ConfigError
 from tsadlab.registry import Kind, Registry, origin
+from tsadlab.scoring.config import Alignment
 
 
 @dataclass
@@ -86,6 +87,9 @@ class ModelSpec:
     # whether its Keras model scores windows itself (`score_windows`, as USAD does) rather
     # than by the run's scoring.error; a WindowDetector always does (the contract test checks it)
     keras_scores_windows: bool = False
+    # the rows its authors give a window's score (`scoring.alignment=auto` takes it); for a
+    # model scored by a per-row error it changes nothing
+    alignment: Alignment = Alignment.end
 
     @property
     def keras(self) -> bool:
@@ -108,11 +112,17 @@ def register_model(
     seeded: bool = True,
     channels: int | None = None,
     keras_scores_windows: bool = False,
+    alignment: str = "end",
 ) -> Callable[[Callable], Callable]:
     """Register the decorated builder as the model named by `schema.name`; `seeded=False`
     declares a detector whose scores do not depend on the seed (Keras models always do);
     `channels=1` declares a univariate method (`build_model` refuses several channels);
-    `keras_scores_windows=True` a Keras model with its own `score_windows`."""
+    `keras_scores_windows=True` a Keras model with its own `score_windows`; `alignment`
+    the rows its authors give a window's score (`scoring.config.Alignment`: end, mean or
+    centre)."""
+    aligned = Alignment(alignment)
+    if aligned is Alignment.auto:
+        raise TypeError(f"{schema.__name__}: a model declares end, mean or centre alignment")
     if not issubclass(schema, KerasModelConfig | DetectorConfig):
         raise TypeError(f"{schema.__name__} must extend KerasModelConfig or DetectorConfig")
     if not seeded and issubclass(schema, KerasModelConfig):
@@ -122,7 +132,14 @@ def register_model(
 
     def decorate(build: Callable) -> Callable:
         spec = ModelSpec(
-            schema.name, schema, build, origin(build), seeded, channels, keras_scores_windows
+            schema.name,
+            schema,
+            build,
+            origin(build),
+            seeded,
+            channels,
+            keras_scores_windows,
+            aligned,
         )
         MODELS.add(spec, schema)
         return build

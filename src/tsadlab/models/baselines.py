@@ -1,10 +1,11 @@
 """Baselines that reviewers ask for, as WindowDetectors: fit on the training windows, then one
 score per window (higher = more anomalous). No Keras, no epochs.
 
-- `isolation_forest`: scikit-learn's IsolationForest on the flattened windows.
+- `isolation_forest`: scikit-learn's IsolationForest on the flattened windows; a window's
+  score goes to its centre row (`scoring.alignment=auto`: `centre`, as TSB-AD's IForest).
 - `rolling_zscore`: how far each window's last row lies from the rows before it, in standard
   deviations (or, with `robust`, in scaled median absolute deviations); the largest over the
-  channels.
+  channels. It scores the last row, so its windows are aligned `end`.
 - `random_score`: uniform noise. A metric that ranks it well rewards noise, not detection.
 """
 
@@ -100,7 +101,7 @@ def _flat(windows: np.ndarray) -> np.ndarray:
     return np.asarray(windows).reshape(len(windows), -1)
 
 
-@register_model(IsolationForestConfig)
+@register_model(IsolationForestConfig, alignment="centre")
 def build_isolation_forest(
     cfg: IsolationForestConfig, window: int, n_features: int, seed: int
 ) -> IsolationForestDetector:

@@ -13,8 +13,9 @@ Defaults are TSB-AD's tuned univariate settings (`Optimal_Uni_algo_HP_dict`, `KM
   protocol fits on the whole series: `protocol=orion` does that here);
 - k-means is seeded with the run's seed (TSB-AD leaves it unseeded: its scores change from
   run to run);
-- one score per window: tsadlab maps windows to rows (`scoring.alignment=mean` averages the
-  windows over each row, as TSB-AD's reverse windowing does).
+- one score per window: tsadlab maps windows to rows; its authors' alignment, which
+  `scoring.alignment=auto` takes, is `mean`: the windows covering a row averaged, as
+  TSB-AD's reverse windowing does.
 """
 
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ class KMeansDetector(WindowDetector):
         return np.linalg.norm(vectors - nearest, axis=1)
 
 
-@register_model(KMeansConfig)
+@register_model(KMeansConfig, alignment="mean")
 def build_kmeans(cfg: KMeansConfig, window: int, n_features: int, seed: int) -> KMeansDetector:
     """k-means anomaly scores over windows of `window` rows (several channels: flattened)."""
     if cfg.n_clusters < 1:

@@ -14,7 +14,9 @@ A Keras member is trained inside the ensemble by tsadlab's own training (`epochs
 resumable) and scores a window by its mean absolute reconstruction error, or by its own score
 (`score_windows`, USAD). Forecasters, per-row errors and Orion-style scores need their own
 targets and are refused in one line. The ensemble is a detector: its run folder holds
-`detector.json`; the same config and seed refit it.
+`detector.json`; the same config and seed refit it. Its window score goes to the window's
+centre row (`scoring.alignment=auto`: `centre`, as TSB-AD aligns most of the subsequence
+detectors it combines; the members' own alignments cannot apply to one combined score).
 """
 
 from dataclasses import dataclass, field, fields
@@ -194,7 +196,7 @@ def member_config(name: str, member_params: dict[str, Any]) -> Any:
 
 
 # it draws nothing itself: whether its scores depend on the seed is its members' (uses_seed)
-@register_model(EnsembleConfig, seeded=False)
+@register_model(EnsembleConfig, seeded=False, alignment="centre")
 def build_ensemble(cfg: EnsembleConfig, window: int, n_features: int, seed: int) -> Any:
     """The ensemble of `cfg.members`, each checked now: a bad member is one line before any
     member is fitted."""

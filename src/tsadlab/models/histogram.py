@@ -57,7 +57,7 @@ class SubHbosDetector(WindowDetector):
         return self.hbos_.decision_function(znormalised_rows(flat_windows(windows)))
 
 
-@register_model(SubHbosConfig, seeded=False)
+@register_model(SubHbosConfig, seeded=False, alignment="centre")
 def build_sub_hbos(cfg: SubHbosConfig, window: int, n_features: int, seed: int) -> SubHbosDetector:
     """Sub-HBOS over windows of `window` rows (several channels: flattened)."""
     if cfg.n_bins < 2 or not 0.0 < cfg.tol < 1.0:

@@ -61,7 +61,7 @@ class SubIForestDetector(WindowDetector):
         return -self.forest_.score_samples(self.standardise_(windows))
 
 
-@register_model(SubIForestConfig)
+@register_model(SubIForestConfig, alignment="centre")
 def build_sub_iforest(
     cfg: SubIForestConfig, window: int, n_features: int, seed: int
 ) -> SubIForestDetector:

@@ -20,7 +20,8 @@ int(1.5 x window) rows):
 
 Differences from TSB-AD, all deliberate:
 - one score per window: TSB-AD's running mean of a window over the window scores is
-  `scoring.alignment=mean` (equal on every row that a full window's worth of windows covers;
+  `scoring.alignment=mean`, the alignment `auto` takes for this model (equal on every row
+  that a full window's worth of windows covers;
   at the ends of each scored part they differ: TSB-AD gives the first window - 1 rows the
   value of row window - 1, and pads the window scores with the last one before averaging,
   where tsadlab averages the windows that reach a row), and its final
@@ -137,7 +138,7 @@ def sbd(x: np.ndarray, y: np.ndarray) -> float:
     return float(1.0 - np.max(np.correlate(x, y, mode="full")) / norms)
 
 
-@register_model(KShapeConfig, channels=1)
+@register_model(KShapeConfig, channels=1, alignment="mean")
 def build_kshape(cfg: KShapeConfig, window: int, n_features: int, seed: int) -> KShapeDetector:
     """KShapeAD over windows of `window` rows of one channel."""
     if cfg.n_clusters < 1:

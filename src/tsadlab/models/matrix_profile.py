@@ -127,7 +127,7 @@ def _one_series(windows: np.ndarray) -> bool:
     return windows.shape[2] == 1 and overlap_stride(np.asarray(windows)) == 1
 
 
-@register_model(MatrixProfileConfig, seeded=False)
+@register_model(MatrixProfileConfig, seeded=False, alignment="centre")
 def build_matrix_profile(
     cfg: MatrixProfileConfig, window: int, n_features: int, seed: int
 ) -> MatrixProfileDetector:

@@ -153,14 +153,14 @@ def check_neighbours(n_neighbors: int) -> None:
         raise ConfigError(f"Received: model.n_neighbors={n_neighbors} (must be >= 1)")
 
 
-@register_model(SubKnnConfig, seeded=False)
+@register_model(SubKnnConfig, seeded=False, alignment="centre")
 def build_sub_knn(cfg: SubKnnConfig, window: int, n_features: int, seed: int) -> SubKnnDetector:
     """Sub-KNN over windows of `window` rows (several channels: flattened)."""
     check_neighbours(cfg.n_neighbors)
     return SubKnnDetector(cfg.n_neighbors, choice(KnnScore, cfg.method, "model.method").value)
 
 
-@register_model(SubLofConfig, seeded=False)
+@register_model(SubLofConfig, seeded=False, alignment="centre")
 def build_sub_lof(cfg: SubLofConfig, window: int, n_features: int, seed: int) -> SubLofDetector:
     """Sub-LOF over windows of `window` rows (several channels: flattened)."""
     check_neighbours(cfg.n_neighbors)

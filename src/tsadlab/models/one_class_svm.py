@@ -72,7 +72,7 @@ def unit_scaled(windows: np.ndarray) -> np.ndarray:
     return (rows - low) / np.where(span > 0, span, 1.0)
 
 
-@register_model(SubOcsvmConfig, seeded=False)
+@register_model(SubOcsvmConfig, seeded=False, alignment="centre")
 def build_sub_ocsvm(
     cfg: SubOcsvmConfig, window: int, n_features: int, seed: int
 ) -> SubOcsvmDetector:

@@ -20,11 +20,13 @@ window) give their rows back exactly; windows that do not overlap are laid end t
 series: a window's neighbourhood never reaches into the other part.
 
 Differences from TSB-AD, all deliberate:
-- every window is scored. TSB-AD scores the blocks of `window` rows that start at multiples
-  of the window, gives each block's rows its score, and scores 0 the rows before the first
-  block that starts at or after row min(500, a tenth of the series). data.stride =
+- every window is scored. TSB-AD scores the blocks of `window` rows that start at
+  multiples of the window, gives each block's rows its score, and scores 0 the rows before
+  the first block that starts at or after row min(500, a tenth of the series). data.stride =
   data.window scores TSB-AD's blocks (the last, shorter one excepted), with TSB-AD's scores
   where the part's length is a multiple of the window;
+- a row's score is the mean of the windows covering it (`scoring.alignment=auto` takes
+  `mean`: with windows that do not overlap, each block's score on its own rows, as TSB-AD);
 - the window is `data.window` (TSB-AD: the series' dominant period, `find_length_rank`; set
   `data.window` to it to match);
 - each part is scored within its own rows, scaled by the training windows' range (TSB-AD
@@ -99,7 +101,7 @@ def neighbourhood(start: int, window: int, n_rows: int, size: int) -> np.ndarray
     return np.r_[np.arange(*before), np.arange(*after)]
 
 
-@register_model(PolyConfig, seeded=False)
+@register_model(PolyConfig, seeded=False, alignment="mean")
 def build_poly(cfg: PolyConfig, window: int, n_features: int, seed: int) -> PolyDetector:
     """POLY over windows of `window` rows."""
     if cfg.power < 0:

@@ -17,6 +17,12 @@ Differences from TSB-AD's `run_Sub_PCA`, both deliberate:
   constant columns pruned in fitting are pruned in scoring too (TSB-AD's
   `decision_function` forgets to, and fails on new data when any was pruned).
 
+Each window's score goes to its centre row (`scoring.alignment=auto` takes `centre` for
+every Sub-* detector and the matrix profile): TSB-AD gives window i to row
+i + ceil((window - 1) / 2) and pads the rows before the first and after the last with the
+first and last score (the matrix profile pads its ends with its smallest value instead: the
+first and last window / 2 rows, a deliberate difference).
+
 The rest of the leaderboard's subsequence and statistical detectors live in their families'
 modules: `neighbours` (sub_knn, sub_lof), `histogram` (sub_hbos), `isolation`
 (sub_iforest), `one_class_svm` (sub_ocsvm), `clustering` (kmeans), `poly` and
@@ -68,7 +74,7 @@ class SubPcaDetector(WindowDetector):
         return (distances / self.pca_.explained_variance_ratio_).sum(axis=1)
 
 
-@register_model(SubPcaConfig, seeded=False)
+@register_model(SubPcaConfig, seeded=False, alignment="centre")
 def build_sub_pca(cfg: SubPcaConfig, window: int, n_features: int, seed: int) -> SubPcaDetector:
     """Sub-PCA over windows of `window` rows and `n_features` channels."""
     if cfg.n_components is not None and not 1 <= cfg.n_components <= window * n_features:

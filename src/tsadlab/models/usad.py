@@ -71,7 +71,9 @@ detection objective). `loss1` and `loss2` are L1 and L2 (the authors' val_loss1/
 Other choices:
 
 - `model.predict` returns AE1's reconstruction shaped like the window; tsadlab scores the
-  windows with `score_windows` (USAD's score), so `scoring.error` is not used.
+  windows with `score_windows` (USAD's score), so `scoring.error` is not used. A window's
+  score goes to its centre row (`scoring.alignment=auto` takes `centre`, as TSB-AD's USAD
+  pads its window scores).
 - The decoders' sigmoid output (both references) reconstructs values in (0, 1) only: the
   authors min-max scale their data; pair it with data.scaler=minmax, or set
   model.output_activation=linear (TSB-AD z-scores its data and keeps the sigmoid, so it
@@ -112,7 +114,7 @@ class UsadConfig(KerasModelConfig):
     adversarial_decoders: bool = False
 
 
-@register_model(UsadConfig, keras_scores_windows=True)
+@register_model(UsadConfig, keras_scores_windows=True, alignment="centre")
 def build_usad(cfg: UsadConfig, window: int, n_features: int, seed: int) -> Any:
     """USAD's two autoencoders as one Keras model, compiled with the configured optimizer."""
     import keras

@@ -45,15 +45,28 @@ def point_scores(
     """Score each of `n_rows` rows from the errors of windows spanning `span` rows each.
 
     `end` gives window i's error to the last row of its span (for target `next`, the row right
-    after the inputs, as the tutorial does); `mean` averages all windows whose span covers a row.
+    after the inputs, as the tutorial does); `mean` averages all windows whose span covers a row;
+    `centre` gives each row the error of the window whose centre row, ceil((span - 1) / 2)
+    rows after its first, is nearest (with stride 1: TSB-AD's padding, the first window's
+    error before the first centre and the last window's after the last).
     Rows that no window reaches get NaN.
     """
     starts = np.arange(len(errors)) * stride
     if len(errors) and starts[-1] + span > n_rows:
         raise ConfigError(f"{len(errors)} windows of span {span} do not fit in {n_rows} rows")
     scores = np.full(n_rows, np.nan)
-    if choice(Alignment, alignment, "scoring.alignment") is Alignment.end:
+    alignment = choice(Alignment, alignment, "scoring.alignment")
+    if alignment is Alignment.auto:
+        raise ValueError("scoring.alignment=auto is resolved with the model (RunConfig)")
+    if alignment is Alignment.end:
         scores[starts + span - 1] = errors
+        return scores
+    if alignment is Alignment.centre:
+        if len(errors):
+            covered = np.arange(starts[-1] + span)
+            first_centre = -(-(span - 1) // 2)
+            nearest = np.floor((covered - first_centre) / stride + 0.5).astype(int)
+            scores[covered] = errors[np.clip(nearest, 0, len(errors) - 1)]
         return scores
     # Difference arrays: +e at a span's first row, -e just past its last, then cumulative sums.
     total = np.zeros(n_rows + 1)

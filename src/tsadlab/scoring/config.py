@@ -8,11 +8,17 @@ from tsadlab.scoring import SCORING_ERRORS
 
 
 class Alignment(Enum):
-    """How window errors become row scores: the window's last row (the tutorial's), or the
-    mean over every window covering a row."""
+    """How window errors become row scores: the window's last row (the tutorial's), the mean
+    over every window covering a row (TSB-AD's KMeansAD and KShapeAD), or the window's centre
+    row, the rows before the first centre and after the last taking the first and last
+    window's score (TSB-AD's subsequence detectors, USAD and AutoEncoder). `auto`: the one the
+    model's authors use, as its registration declares (`ModelSpec.alignment`); a run records
+    the alignment it resolved to."""
 
     end = "end"
     mean = "mean"
+    centre = "centre"
+    auto = "auto"
 
 
 class SmoothingBase(Enum):
@@ -38,7 +44,7 @@ class ScoringConfig:
     fraction of the rows or of the windows (0: none), by rolling or EWMA mean."""
 
     error: str = "mae"
-    alignment: Alignment = Alignment.end
+    alignment: Alignment = Alignment.auto
     smoothing: float = 0.0
     smoothing_of: SmoothingBase = SmoothingBase.rows
     smoothing_kind: SmoothingKind = SmoothingKind.rolling_mean
