@@ -10,7 +10,9 @@ and the critical-difference diagram over every method, on the series they all ha
 `jobs_<methods>.csv` beside it), so every added method is ranked together. A pass may add
 more seeds of a method an earlier pass added (each method and seed in one pass only); a
 method's value is its mean over all its seeds, and that pass's tables are named
-`results_long_<methods>_seeds_<seeds>.csv`.
+`results_long_<methods>_seeds_<seeds>.csv` (`--name` names them otherwise). `--replace`
+lets a pass rerun methods of the committed zoo with other settings: its values replace
+theirs, and the committed VUS-PR is shown beside.
 
 Only VUS-PR can be merged: it is the metric the committed `results_wide.csv` holds (TSB-AD's
 layout, each method's mean over its seeds). The added methods' PR-AUC, overlap F1 and time
@@ -40,6 +42,15 @@ def main() -> None:
         default=[],
         help="committed results_long_<methods>.csv of methods an earlier pass added",
     )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="the pass reruns methods of the committed zoo (other settings): its results "
+        "replace theirs, and the table shows the committed VUS-PR beside",
+    )
+    parser.add_argument(
+        "--name", help="names this pass's tables results_long_<name>.csv (default: its methods)"
+    )
     args = parser.parse_args()
     committed = pd.read_csv(args.zoo / "results_wide.csv").set_index("file")
     long = pd.read_csv(args.bench / "results_long.csv")
@@ -57,12 +68,13 @@ def main() -> None:
     runs = [set(zip(t["method"], t["seed"], strict=True)) for t in (long, *earlier_long)]
     counts = pd.Series([run for pass_runs in runs for run in pass_runs]).value_counts()
     twice = sorted(f"{method} seed {seed}" for method, seed in counts[counts > 1].index)
-    clash = twice + sorted(set(added) & set(committed.columns))
+    rerun = sorted(set(added) & set(committed.columns))
+    clash = twice + ([] if args.replace else rerun)
     if clash:
         raise SystemExit(f"error: {clash} are in two passes, or in the committed zoo already")
     per_metric = all_long.pivot_table(index=["file", "metric"], columns="method", values="value")
     vus = per_metric.xs("vus_pr", level="metric")
-    merged = committed.join(vus, how="inner").dropna(axis=0, how="any")
+    merged = committed.drop(columns=rerun).join(vus, how="inner").dropna(axis=0, how="any")
     comparison = compare(merged)
     cd_diagram(comparison, "VUS-PR", args.zoo / "cd_vus_pr_all.png")
     finished = all_jobs[all_jobs["status"] == "finished"].groupby("method")
@@ -80,11 +92,13 @@ def main() -> None:
                 row[label] = values.reindex(merged.index).mean()
             row["seeds"] = int(seeds.get(method, 0))
             row["s / series"] = seconds.get(method)
+        if method in rerun:
+            row["committed VUS-PR"] = committed[method].reindex(merged.index).mean()
         rows.append(row)
     table = pd.DataFrame(rows).set_index("method")
     table.to_csv(args.zoo / "zoo_all_vus_pr.csv", float_format="%.4f")
-    suffix = "_".join(new_methods)
-    if set(new_methods) & {m for t in earlier_long for m in t["method"]}:
+    suffix = args.name or "_".join(new_methods)
+    if not args.name and set(new_methods) & {m for t in earlier_long for m in t["method"]}:
         # more seeds of methods an earlier pass added: their files are named by seed too
         suffix += "_seeds_" + "_".join(str(s) for s in sorted(long["seed"].unique()))
     long.to_csv(args.zoo / f"results_long_{suffix}.csv", index=False)
@@ -94,8 +108,9 @@ def main() -> None:
         "over them (1 = best). PR-AUC, overlap F1, seeds and s / series for the added "
         f"methods ({', '.join(added)}).",
         "",
-        "| method | VUS-PR | rank | PR-AUC | overlap F1 | seeds | s / series |",
-        "|---|---|---|---|---|---|---|",
+        "| method | VUS-PR | rank | PR-AUC | overlap F1 | seeds | s / series |"
+        + (" committed VUS-PR |" if rerun else ""),
+        "|---|---|---|---|---|---|---|" + ("---|" if rerun else ""),
     ]
     for method, r in table.iterrows():
         extra = (
@@ -103,7 +118,11 @@ def main() -> None:
             if method in added
             else " |  |  | "
         )
+        if rerun:
+            extra += f" | {r['committed VUS-PR']:.3f}" if method in rerun else " | "
         lines.append(f"| {method} | {r['VUS-PR']:.3f} | {r['rank']:.1f} | {extra} |")
+    if rerun:
+        lines += ["", f"Rerun here, replacing the committed zoo's values: {', '.join(rerun)}."]
     lines += [
         "",
         f"Friedman test: chi2 = {comparison.friedman_statistic:.1f}, p = "
