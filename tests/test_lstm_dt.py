@@ -69,8 +69,12 @@ def test_scores_are_orions_regression_errors_at_the_rows_forecast(orion_errors, 
     table = pd.DataFrame(
         {"part": "train", "window": np.arange(len(x)), "start": np.arange(len(x)), "error": errors}
     )
-    scoring = ScoringConfig(
-        error="forecast_mae", smoothing=0.01, smoothing_of="windows", smoothing_kind="ewma"
+    scoring = ScoringConfig(  # end: the alignment lstm_dt declares (its forecast row)
+        error="forecast_mae",
+        alignment="end",
+        smoothing=0.01,
+        smoothing_of="windows",
+        smoothing_kind="ewma",
     )
     scores = align_errors(table, n, n, window + 1, 1, scoring)
     theirs = orion_errors.regression_errors(y, NextRowGuess().predict(x, 64, 0))

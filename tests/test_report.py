@@ -11,6 +11,7 @@ from conftest import TINY, compose_config
 from tsadlab import artifacts
 from tsadlab.cli.report import main
 from tsadlab.reporting.collect import find_runs, run_row
+from tsadlab.reporting.tables import varied_keys
 from tsadlab.run import run
 
 
@@ -210,3 +211,15 @@ def test_an_unknown_metric_is_one_line(sweep, tmp_path):
         main([str(sweep), "--out", str(tmp_path / "r"), "--metric", "metrics.nope"])
     assert str(exit_.value).startswith("error: no run has metric metrics.nope")
     assert not (tmp_path / "r").exists()
+
+
+def test_an_alignment_the_model_resolved_does_not_name_a_method_but_a_swept_one_does():
+    runs = pd.DataFrame(
+        {
+            "config.model.name": ["sub_pca", "lstm_ae", "sub_pca", "lstm_ae"],
+            "config.scoring.alignment": ["centre", "end", "centre", "end"],
+        }
+    )
+    assert varied_keys(runs) == ["config.model.name"]  # resolved per model (auto)
+    runs["config.scoring.alignment"] = ["centre", "end", "mean", "end"]  # swept for sub_pca
+    assert varied_keys(runs) == ["config.model.name", "config.scoring.alignment"]

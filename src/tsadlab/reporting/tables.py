@@ -66,9 +66,24 @@ def varied_keys(runs: pd.DataFrame) -> list[str]:
         if not column.startswith("config.") or column in NOT_GROUPING or tracker:
             continue
         # a key that only some runs have (a parameter of one model) varies with the model
-        if runs[column].dropna().astype(str).nunique() > 1:
+        if runs[column].dropna().astype(str).nunique() > 1 and not _set_by_model(runs, column):
             keys.append(column)
     return keys
+
+
+# keys a run resolves from its model when left at `auto` (scoring.alignment: the model's
+# authors' alignment); a run records the resolved value
+RESOLVED_FROM_MODEL = ("config.scoring.alignment",)
+
+
+def _set_by_model(runs: pd.DataFrame, column: str) -> bool:
+    """Whether `column` is one that the model resolves and takes one value per model here:
+    it then varies only with the model and adds nothing to a method's name."""
+    model = "config.model.name"
+    if column not in RESOLVED_FROM_MODEL or model not in runs:
+        return False
+    per_model = runs[[model, column]].astype(str).groupby(model)[column].nunique()
+    return bool((per_model <= 1).all())
 
 
 def headline_metrics(runs: pd.DataFrame) -> list[str]:
