@@ -61,6 +61,7 @@ def test_slurm_launcher_config_composes():
     assert "SlurmLauncher" in done.stdout and "array_parallelism: 64" in done.stdout
 
 
+@pytest.mark.slow  # a whole CLI run in a new process: 10 s
 def test_cli_run_with_overrides_and_a_csv_path_relative_to_where_it_runs(tmp_path):
     rows = "\n".join(f"2020-01-{d:02d},{(d * 7) % 11 + d}" for d in range(1, 31))
     (tmp_path / "mine.csv").write_text("timestamp,value\n" + rows + "\n")

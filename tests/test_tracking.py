@@ -176,6 +176,7 @@ def test_a_sweep_on_a_server_is_a_parent_run_with_a_run_per_job_failed_one_inclu
     assert "figures/loss_curve.png" in [f.path for f in files]
 
 
+@pytest.mark.slow  # a server started and killed: 10 s
 def test_a_server_killed_mid_run_leaves_the_run_finished_and_one_warning_then_upload(
     tmp_path, server, monkeypatch, caplog
 ):
