@@ -21,13 +21,13 @@ from tsadlab.data.sources import DATA_SOURCES
 from tsadlab.errors import ConfigError
 from tsadlab.metrics import METRICS
 from tsadlab.metrics.config import MetricsConfig
-from tsadlab.models import MODELS
+from tsadlab.models import MODELS, resolved_alignment
 from tsadlab.parallel import check_workers
 from tsadlab.plugins import load_plugins
 from tsadlab.protocol import Protocol
 from tsadlab.runtime import Backend
 from tsadlab.scoring import SCORING_ERRORS
-from tsadlab.scoring.config import Alignment, ScoringConfig
+from tsadlab.scoring.config import ScoringConfig
 from tsadlab.thresholds import THRESHOLDS
 from tsadlab.tracking.config import LoggerConfig, register_logger_configs
 from tsadlab.training.config import TrainerConfig
@@ -63,10 +63,9 @@ class RunConfig:
         if not 0 <= self.seed < 2**32:
             raise ConfigError(f"Received: seed={self.seed} (must be in [0, 2**32))")
         check_workers(self.workers)
-        if (
-            Alignment(self.scoring.alignment) is Alignment.auto
-        ):  # resolved here: a run saves what it used
-            aligned = MODELS.get(self.model.name).alignment
+        # `auto` resolved here, so that a run saves the alignment it used
+        aligned = resolved_alignment(self.scoring.alignment, self.model.name)
+        if aligned != self.scoring.alignment:
             self.scoring = replace(self.scoring, alignment=aligned)
         if self.backend is Backend.auto:  # resolved here: a run saves the backend it ran on
             from tsadlab.backend_choice import choose_backend

@@ -22,7 +22,7 @@ from tsadlab.errors import ArtifactError
 from tsadlab.figures.run import detection_figures
 from tsadlab.metrics import report_columns
 from tsadlab.metrics.events import EventCounts
-from tsadlab.models import MODELS
+from tsadlab.models import resolved_alignment
 from tsadlab.reporting.finding import run_finding
 from tsadlab.run_summary import column_means
 from tsadlab.scoring.align import align_errors
@@ -87,9 +87,7 @@ def _evaluate_series(
 ) -> Evaluation:
     cfg = run_config(run_dir)
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-    alignment = alignment or cfg.scoring.alignment
-    if alignment is Alignment.auto:  # the model's authors' alignment, as a run resolves it
-        alignment = MODELS.get(cfg.model.name).alignment
+    alignment = resolved_alignment(alignment or cfg.scoring.alignment, cfg.model.name)
     for needed in ("window_errors.csv", "scores.csv"):
         if not (run_dir / needed).exists():
             raise ArtifactError(f"{run_dir / needed} is missing; the run cannot be re-scored")

@@ -136,15 +136,21 @@ def register_model(
             schema,
             build,
             origin(build),
-            seeded,
-            channels,
-            keras_scores_windows,
-            aligned,
+            seeded=seeded,
+            channels=channels,
+            keras_scores_windows=keras_scores_windows,
+            alignment=aligned,
         )
         MODELS.add(spec, schema)
         return build
 
     return decorate
+
+
+def resolved_alignment(alignment: Alignment | str, model_name: str) -> Alignment:
+    """`alignment`, or, for `auto`, the alignment model `model_name` declares (its authors')."""
+    alignment = Alignment(alignment)
+    return MODELS.get(model_name).alignment if alignment is Alignment.auto else alignment
 
 
 def is_keras_model(model: ModelConfig) -> bool:

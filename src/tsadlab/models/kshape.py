@@ -21,10 +21,10 @@ int(1.5 x window) rows):
 Differences from TSB-AD, all deliberate:
 - one score per window: TSB-AD's running mean of a window over the window scores is
   `scoring.alignment=mean`, the alignment `auto` takes for this model (equal on every row
-  that a full window's worth of windows covers;
-  at the ends of each scored part they differ: TSB-AD gives the first window - 1 rows the
-  value of row window - 1, and pads the window scores with the last one before averaging,
-  where tsadlab averages the windows that reach a row), and its final
+  that a full window's worth of windows covers; at the ends of each scored part they
+  differ: TSB-AD gives the first window - 1 rows the value of row window - 1, and pads the
+  window scores with the last one before averaging, where tsadlab averages the windows
+  that reach a row), and its final
   z-normalisation of the scores by their own mean and deviation is left out (an affine map:
   no ranking metric changes; a threshold fitted on training scores stays meaningful);
 - the window is `data.window` (TSB-AD: the series' dominant period, `find_length_rank`);
@@ -38,9 +38,8 @@ Differences from TSB-AD, all deliberate:
 - k-Shape is seeded with the run's seed (TSB-AD leaves it unseeded).
 
 One channel only: SAND clusters one series (registered with `channels=1`, so a run with
-several refuses in one line). tslearn
-compiles its kernels (numba) the first time: 20-40 s, once per machine (the compiled code is
-cached; see `private_apis.cache_tslearn_kernels`).
+several refuses in one line). tslearn compiles its kernels (numba) the first time: 20-40 s,
+once per machine (the compiled code is cached; see `private_apis.cache_tslearn_kernels`).
 """
 
 from dataclasses import dataclass

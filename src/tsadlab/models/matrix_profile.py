@@ -26,7 +26,11 @@ Differences from TSB-AD, both deliberate:
 - the window is `data.window` (TSB-AD: the series' dominant period, `find_length_rank`; set
   `data.window` to it to match);
 - the test part is joined against the training part (TSB-AD's unsupervised protocol takes
-  the whole series' self-join: `protocol=orion` does that here).
+  the whole series' self-join: `protocol=orion` does that here);
+- a window's score goes to its centre row (`scoring.alignment=auto` takes `centre`), as in
+  TSB-AD, but the rows before the first centre and after the last take the first and last
+  window's score, where TSB-AD fills them with the profile's smallest value (window / 2
+  rows at each end).
 
 stumpy compiles its kernels (numba) the first time a process uses them: about 30-50 s on
 this project's shared 2-core machine, then milliseconds per thousand windows.

@@ -20,8 +20,7 @@ Differences from TSB-AD's `run_Sub_PCA`, both deliberate:
 Each window's score goes to its centre row (`scoring.alignment=auto` takes `centre` for
 every Sub-* detector and the matrix profile): TSB-AD gives window i to row
 i + ceil((window - 1) / 2) and pads the rows before the first and after the last with the
-first and last score (the matrix profile pads its ends with its smallest value instead: the
-first and last window / 2 rows, a deliberate difference).
+first and last score (the matrix profile's own edge fill differs: see its module).
 
 The rest of the leaderboard's subsequence and statistical detectors live in their families'
 modules: `neighbours` (sub_knn, sub_lof), `histogram` (sub_hbos), `isolation`
