@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,29 @@ def _run_outside_the_clone(tmp_path_factory):
     os.chdir(tmp_path_factory.mktemp("cwd"))
     yield
     os.chdir(previous)
+
+
+@pytest.fixture(autouse=True)
+def _runs_draw_no_figures(request, monkeypatch):
+    """A run in this process draws no figures unless its test is marked `figures`: drawing
+    was half of a detector's run and a third of the whole test run. Runs of a command in a
+    new process (train_cli, command) and in series workers still draw theirs."""
+    if request.node.get_closest_marker("figures"):
+        return
+    from tsadlab import run_series
+
+    monkeypatch.setattr(run_series, "figures", NO_FIGURES)
+
+
+def _draw_nothing(*args: object, **kwargs: object) -> None:
+    return None
+
+
+# what a run draws (tsadlab.figures.run, as run_series calls it), drawing nothing; the figure
+# functions themselves, imported from their module, are left as they are
+NO_FIGURES = types.SimpleNamespace(
+    loss_curve=_draw_nothing, series_page=_draw_nothing, detection_figures=_draw_nothing
+)
 
 
 @pytest.fixture

@@ -205,6 +205,7 @@ def test_detector_scores_are_identical_with_one_and_three_workers(tmp_path):
     assert_same_results(tmp_path / "one", tmp_path / "three")
 
 
+@pytest.mark.slow  # 8 s; a failing series in one process is in tests/test_pipeline_labeled.py
 def test_a_series_failing_in_a_worker_is_recorded_as_in_one_process(tmp_path):
     root = nab_category(tmp_path / "nab", ("a", "b"))
     too_short(root / "data" / "cat" / "b.csv")

@@ -108,6 +108,7 @@ def test_a_category_run_again_keeps_its_finished_series_and_runs_the_rest(tmp_pa
         run(compose_config([*overrides, "trainer.epochs=2"]), tmp_path / "run")
 
 
+@pytest.mark.figures
 def test_category_runs_store_plotly_js_once(tmp_path, nab_root):
     run(compose_config(tiny_nab(nab_root)), tmp_path / "run")
     copies = list((tmp_path / "run").rglob("plotly.min.js"))
@@ -116,6 +117,7 @@ def test_category_runs_store_plotly_js_once(tmp_path, nab_root):
     assert copies[0].stat().st_size > 1_000_000
 
 
+@pytest.mark.slow  # 6 s
 def test_the_cli_job_of_a_category_run_ends_without_a_single_objective(tmp_path, nab_root):
     from tsadlab.cli.train import train
 

@@ -132,6 +132,7 @@ def test_resampling_keeps_every_test_row_out_of_the_training_part():
     assert resample_series(replace(series, train_end=28), "7D").train_end == 4
 
 
+@pytest.mark.figures
 def test_a_csv_without_a_time_column_runs_end_to_end(tmp_path):
     from conftest import TINY, compose_config
 

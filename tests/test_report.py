@@ -6,17 +6,29 @@ import os
 
 import pandas as pd
 import pytest
-from conftest import TINY, compose_config
+from conftest import NO_FIGURES, TINY, compose_config
 
-from tsadlab import artifacts
+from tsadlab import artifacts, run_series
 from tsadlab.cli.report import main
 from tsadlab.reporting.collect import find_runs, run_row
 from tsadlab.reporting.tables import varied_keys
 from tsadlab.run import run
 
+# one worker builds this module's runs once (make test: --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("report")
+
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory):
+def without_run_figures():
+    """The module's runs draw no figures, as in every other test (tests/conftest.py): these
+    are made once for the module, before a test's own stand-in applies."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run_series, "figures", NO_FIGURES)
+        yield
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory, without_run_figures):
     """A sweep folder: two finished runs (one a rerun inside it), one failed, one killed,
     one interrupted, one with its metrics missing."""
     root = tmp_path_factory.mktemp("sweep")
@@ -99,7 +111,7 @@ METHODS = ("rolling_zscore", "random_score", "isolation_forest")
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
+def comparison(tmp_path_factory, without_run_figures):
     root = tmp_path_factory.mktemp("comparison")
     job = 0
     for name, data_seed in DATASETS.items():

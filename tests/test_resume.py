@@ -52,7 +52,11 @@ def overrides(tmp_path: Path, *extra: str) -> list[str]:
     [
         (["trainer.patience=10"], 6),
         # no epoch improves by 10, so early stopping stops at epoch 3, counting across the cut
-        (["trainer.patience=2", "trainer.min_delta=10"], 3),
+        pytest.param(
+            ["trainer.patience=2", "trainer.min_delta=10"],
+            3,
+            marks=pytest.mark.slow,  # 10 s
+        ),
     ],
     ids=["all_epochs", "early_stopping"],
 )

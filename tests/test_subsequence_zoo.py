@@ -76,10 +76,12 @@ def windows_of(values: np.ndarray, window: int, stride: int = 1) -> np.ndarray:
     return sliding_windows(values.reshape(len(values), -1), window, stride)
 
 
-def centred(scores: np.ndarray, window: int, n_windows: int) -> np.ndarray:
-    """Per-window scores from TSB-AD's per-row ones: it pads ceil((w - 1) / 2) rows in front."""
-    left = -(-(window - 1) // 2)
-    return scores[left : left + n_windows]
+def rows_as_declared(name: str, window_scores: np.ndarray, window: int) -> np.ndarray:
+    """Per-row scores of stride-1 windows, aligned as model `name` declares its authors align
+    them (what `scoring.alignment=auto` runs): compared with TSB-AD's per-row scores, this
+    checks the window scores and the declared alignment, padded ends included."""
+    n_rows = len(window_scores) + window - 1
+    return point_scores(window_scores, n_rows, window, 1, MODELS.get(name).alignment)
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
@@ -89,7 +91,7 @@ def test_sub_knn_scores_the_training_windows_as_tsb_ad_does(tsb_ad, seed, window
     expected = reference.fit(values.reshape(-1, 1)).decision_scores_
     windows = windows_of(values, window)
     ours = SubKnnDetector(50, "largest").fit(windows).score_windows(windows)
-    np.testing.assert_allclose(ours, centred(expected, window, len(windows)), rtol=1e-12)
+    np.testing.assert_allclose(rows_as_declared("sub_knn", ours, window), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
@@ -99,7 +101,7 @@ def test_sub_lof_scores_the_training_windows_as_tsb_ad_does(tsb_ad, seed, window
     expected = reference.fit(values.reshape(-1, 1)).decision_scores_
     windows = windows_of(values, window)
     ours = SubLofDetector(30).fit(windows).score_windows(windows)
-    np.testing.assert_allclose(ours, centred(expected, window, len(windows)), rtol=1e-12)
+    np.testing.assert_allclose(rows_as_declared("sub_lof", ours, window), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize("detector", [SubKnnDetector(5, "median"), SubLofDetector(5)])
@@ -130,9 +132,8 @@ def test_sub_hbos_scores_windows_as_tsb_ad_does(tsb_ad, seed, window, monkeypatc
         (train, reference.decision_scores_),
         (test, reference.decision_function(test)),
     ):
-        windows = windows_of(part, window)
-        ours = detector.score_windows(windows)
-        np.testing.assert_allclose(ours, centred(expected, window, len(windows)), rtol=1e-12)
+        ours = detector.score_windows(windows_of(part, window))
+        np.testing.assert_allclose(rows_as_declared("sub_hbos", ours, window), expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
@@ -144,7 +145,8 @@ def test_sub_iforest_scores_the_training_windows_as_tsb_ad_does(tsb_ad, seed, wi
     expected = reference.fit(values.reshape(-1, 1)).decision_scores_ - reference.offset_
     windows = windows_of(values, window)
     ours = SubIForestDetector(150, 1, seed=0).fit(windows).score_windows(windows)
-    np.testing.assert_allclose(ours, centred(expected, window, len(windows)), rtol=1e-12)
+    rows = rows_as_declared("sub_iforest", ours, window)
+    np.testing.assert_allclose(rows, expected, rtol=1e-12)
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
@@ -176,34 +178,15 @@ def test_unit_scaling_is_tsb_ad_ocsvm_fit_preparation(tsb_ad):
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
-def test_kmeans_scores_windows_as_tsb_ad_does(tsb_ad, seed, window, monkeypatch):
+def test_kmeans_scores_rows_as_tsb_ad_does(tsb_ad, seed, window):
+    # KMeansAD's window scores and its reverse windowing (each row the mean of its windows)
     values = spiky_series(seed)
     reference = tsb_ad("KMeansAD", "KMeansAD")(k=10, window_size=window, stride=1)
     reference.model.set_params(random_state=seed)  # TSB-AD leaves it unseeded
-    monkeypatch.setattr(reference, "_custom_reverse_windowing", lambda scores: scores)
-    expected = reference.fit_predict(values.reshape(-1, 1))  # per window, not yet per row
+    expected = reference.fit_predict(values.reshape(-1, 1))
     windows = windows_of(values, window)
     ours = KMeansDetector(10, seed).fit(windows).score_windows(windows)
-    np.testing.assert_allclose(ours, expected, rtol=1e-12)
-
-
-@pytest.mark.parametrize(("seed", "window"), CASES)
-def test_row_scores_are_aligned_as_tsb_ad_aligns_each_method(tsb_ad, seed, window):
-    # the alignment each model declares (scoring.alignment=auto) gives TSB-AD's row scores
-    # themselves: Sub-KNN's centre row and padded ends, KMeansAD's reverse windowing
-    values = spiky_series(seed)
-    windows = windows_of(values, window)
-    knn = tsb_ad("KNN", "KNN")(slidingWindow=window, n_neighbors=50)
-    expected = knn.fit(values.reshape(-1, 1)).decision_scores_
-    ours = SubKnnDetector(50, "largest").fit(windows).score_windows(windows)
-    aligned = point_scores(ours, len(values), window, 1, MODELS.get("sub_knn").alignment)
-    np.testing.assert_allclose(aligned, expected, rtol=1e-12)
-    kmeans = tsb_ad("KMeansAD", "KMeansAD")(k=10, window_size=window, stride=1)
-    kmeans.model.set_params(random_state=seed)  # TSB-AD leaves it unseeded
-    expected = kmeans.fit_predict(values.reshape(-1, 1))
-    ours = KMeansDetector(10, seed).fit(windows).score_windows(windows)
-    aligned = point_scores(ours, len(values), window, 1, MODELS.get("kmeans").alignment)
-    np.testing.assert_allclose(aligned, expected, rtol=1e-12)
+    np.testing.assert_allclose(rows_as_declared("kmeans", ours, window), expected, rtol=1e-12)
 
 
 def tsb_ad_blocks(n_rows: int, window: int) -> np.ndarray:
@@ -233,6 +216,9 @@ def test_poly_with_stride_window_scores_exactly_tsb_ad_blocks(tsb_ad):
     ours = PolyDetector(4).fit(windows).score_windows(windows)
     blocks = tsb_ad_blocks(len(values), window)
     np.testing.assert_allclose(ours[blocks // window], expected[blocks], rtol=1e-10)
+    # per row, aligned as poly declares (the mean of its windows: here its one block)
+    rows = point_scores(ours, len(values), window, window, MODELS.get("poly").alignment)
+    np.testing.assert_allclose(rows[blocks[0] :], expected[blocks[0] :], rtol=1e-10)
 
 
 def test_poly_pools_channels():
@@ -346,11 +332,11 @@ def test_kshape_is_tsb_ad_kshapead_but_for_stumpy(tsb_ad, monkeypatch):
         return nearest_distances(query, against).reshape(-1, 1)
 
     monkeypatch.setattr(module, "stumpy", types.SimpleNamespace(stump=stump))
-    for seed, window in [(0, 12), (1, 30)]:
-        values = spiky_series(seed)
-        expected = sand_scores(tsb_ad, values, window, seed, monkeypatch)
-        ours = kshape_rows(values, window, seed)
-        np.testing.assert_allclose(ours, expected[window - 1 : len(values) - window + 1], rtol=1e-9)
+    seed, window = 1, 30  # one case (7 s for two): the slow test below runs three
+    values = spiky_series(seed)
+    expected = sand_scores(tsb_ad, values, window, seed, monkeypatch)
+    ours = kshape_rows(values, window, seed)
+    np.testing.assert_allclose(ours, expected[window - 1 : len(values) - window + 1], rtol=1e-9)
 
 
 @pytest.mark.slow  # stumpy compiles its kernels (numba) first: 20-50 s here

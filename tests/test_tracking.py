@@ -135,6 +135,7 @@ def tiny(tmp_path: Path, *extra: str) -> list[str]:
     return [*TINY, f"trainer.resume_dir={tmp_path / 'resume'}", *extra]
 
 
+@pytest.mark.slow  # 22 s with its server; the embedded store's test logs in the default run
 def test_a_sweep_on_a_server_is_a_parent_run_with_a_run_per_job_failed_one_included(
     tmp_path, server
 ):
@@ -222,7 +223,7 @@ def test_a_server_killed_mid_run_leaves_the_run_finished_and_one_warning_then_up
     assert steps(server.uri, logged["run_id"], "loss") == [1, 2, 3]  # none twice
 
 
-@pytest.mark.slow  # ~15 s: the server tests above cover logging itself in the default run
+@pytest.mark.figures  # they are logged as artifacts
 def test_the_embedded_default_needs_no_server_and_takes_re_evaluations(
     tmp_path, empty_store, monkeypatch
 ):

@@ -317,6 +317,7 @@ def test_training_and_scores_agree_across_backends(tmp_path):
             np.testing.assert_allclose(other[f"w{i}"], first[f"w{i}"], rtol=1e-3, atol=1e-4)
 
 
+@pytest.mark.slow  # 7 s; the contract test builds and scores it on several channels
 def test_a_multivariate_run_through_the_cli_machinery(tmp_path, write_csv):
     t = np.arange(400)
     noise = np.random.default_rng(0).normal(0, 0.05, (400, 2))
