@@ -52,7 +52,7 @@ screenshot: setup ## the README's MLflow comparison view: a small sweep, shot by
 	bash experiments/tracking_screenshot/run.sh
 
 test: setup ## fast tests (everything not marked slow), on two workers
-	$(BIN)/python -m pytest -m "not slow" -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -m "not slow" -n 2
 
 test-all: setup ## every test, slow ones included
 	$(BIN)/python -m pytest

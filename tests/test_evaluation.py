@@ -16,9 +16,6 @@ from tsadlab.run import run
 from tsadlab.scoring.config import Alignment
 from tsadlab.thresholds import FitOn
 
-# one worker builds this module's runs once (make test: --dist loadgroup)
-pytestmark = pytest.mark.xdist_group("evaluation")
-
 QUANTILE = threshold_config("quantile", q=0.99)
 DEFAULT = QUANTILE  # the default config's threshold
 END, MEAN = Alignment.end, Alignment.mean

@@ -14,9 +14,6 @@ from tsadlab.reporting.collect import find_runs, run_row
 from tsadlab.reporting.tables import varied_keys
 from tsadlab.run import run
 
-# one worker builds this module's runs once (make test: --dist loadgroup)
-pytestmark = pytest.mark.xdist_group("report")
-
 
 @pytest.fixture(scope="module")
 def without_run_figures():

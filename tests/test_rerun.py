@@ -10,9 +10,6 @@ from tsadlab.cli.rerun import compare_runs, main, rerun
 from tsadlab.errors import ArtifactError
 from tsadlab.run import run
 
-# one worker builds this module's runs once (make test: --dist loadgroup)
-pytestmark = pytest.mark.xdist_group("rerun")
-
 
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):

@@ -19,6 +19,10 @@ mean, Orion's way, would carry test values into training rows).
     python experiments/nab_beat_orion/run.py /work/runs/beat_orion --jobs 2
     python experiments/nab_beat_orion/run.py /work/runs/beat_orion --collect > results.md
 
+`results.md` holds the runs with each method's authors' alignment (the default,
+`scoring.alignment=auto`); `results_end_alignment.md` the first round, every window score on
+its window's last row.
+
 A finished (candidate, category) run is not run again; a stopped one resumes.
 """
 
