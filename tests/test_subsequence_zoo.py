@@ -85,7 +85,7 @@ def rows_as_declared(name: str, window_scores: np.ndarray, window: int) -> np.nd
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
-def test_sub_knn_scores_the_training_windows_as_tsb_ad_does(tsb_ad, seed, window):
+def test_sub_knn_scores_the_training_rows_as_tsb_ad_does(tsb_ad, seed, window):
     values = spiky_series(seed)
     reference = tsb_ad("KNN", "KNN")(slidingWindow=window, n_neighbors=50)
     expected = reference.fit(values.reshape(-1, 1)).decision_scores_
@@ -95,7 +95,7 @@ def test_sub_knn_scores_the_training_windows_as_tsb_ad_does(tsb_ad, seed, window
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
-def test_sub_lof_scores_the_training_windows_as_tsb_ad_does(tsb_ad, seed, window):
+def test_sub_lof_scores_the_training_rows_as_tsb_ad_does(tsb_ad, seed, window):
     values = spiky_series(seed)
     reference = tsb_ad("LOF", "LOF")(slidingWindow=window, n_neighbors=30)
     expected = reference.fit(values.reshape(-1, 1)).decision_scores_
@@ -119,7 +119,7 @@ def test_neighbours_score_fitted_windows_in_sample_and_the_rest_as_new(detector)
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
-def test_sub_hbos_scores_windows_as_tsb_ad_does(tsb_ad, seed, window, monkeypatch):
+def test_sub_hbos_scores_rows_as_tsb_ad_does(tsb_ad, seed, window, monkeypatch):
     values = spiky_series(seed)
     train, test = values[:1000].reshape(-1, 1), values[1000:].reshape(-1, 1)
     reference = tsb_ad("HBOS", "HBOS")(slidingWindow=window, n_bins=10).fit(train)
@@ -137,7 +137,7 @@ def test_sub_hbos_scores_windows_as_tsb_ad_does(tsb_ad, seed, window, monkeypatc
 
 
 @pytest.mark.parametrize(("seed", "window"), CASES)
-def test_sub_iforest_scores_the_training_windows_as_tsb_ad_does(tsb_ad, seed, window):
+def test_sub_iforest_scores_the_training_rows_as_tsb_ad_does(tsb_ad, seed, window):
     values = spiky_series(seed)
     forest = tsb_ad("IForest", "IForest")
     # run_Sub_IForest's settings: each tree draws one window position; TSB-AD's seed is 0
