@@ -12,7 +12,8 @@
 #   PROTOCOLS="orion honest" (default).
 #   EXPERIMENT=nab_orion_lstm_ae (default), nab_orion_aer (with Orion's per-category AER
 #   scores; orion protocol only: its score is scaled over the part it scores) or
-#   nab_orion_lstm_dt. CATEGORIES="..." runs a subset.
+#   nab_orion_lstm_dt. CATEGORIES="..." runs a subset. OVERRIDES="seed=1 ..." adds Hydra
+#   overrides to every run (after the script's own, so they win).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(cd "${1:-../shared/data/nab}" && pwd)"
@@ -38,6 +39,8 @@ one_run() {  # protocol category
   # the split protocol interpolates empty intervals: the whole series' mean would carry test
   # values into training rows
   [ "$1" = honest ] && args+=(data.train_fraction=0.5 data.resample_fill=interpolate threshold=mean_std threshold.k=4)
+  # shellcheck disable=SC2206  # word splitting is the point: one override per word
+  [ -n "${OVERRIDES:-}" ] && args+=($OVERRIDES)
   echo "== start $1 $2"
   if .venv/bin/tsadlab-train "${args[@]}" > "$out/$1-$2.log" 2>&1; then
     echo "== done $1 $2"
@@ -46,7 +49,7 @@ one_run() {  # protocol category
   fi
 }
 export -f one_run
-export root out experiment
+export root out experiment OVERRIDES
 start=$(date +%s)
 # the longest categories first, so that the parallel runs finish close together
 for protocol in ${PROTOCOLS:-orion honest}; do
