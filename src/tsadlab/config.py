@@ -53,7 +53,9 @@ class RunConfig:
     protocol: Protocol = Protocol.split  # which rows are fitted and which scored
     name: str = "default"  # the experiment's name: outputs/<name>/
     seed: int = 0
-    backend: Backend = Backend.jax
+    # auto, as config.yaml says: settings without a backend key (a run saved before the key
+    # existed, a bench run) resolve it the same way; __post_init__ resolves it
+    backend: Backend = Backend.auto
     logger: LoggerConfig = field(default_factory=LoggerConfig)  # trackers: logger=mlflow, ...
     # processes a collection's series run in: auto (the cores this job may use) or an int
     # >= 1 (1: one after another in this process); never changes a result (tsadlab.parallel)
