@@ -73,7 +73,9 @@ Other choices:
 - `model.predict` returns AE1's reconstruction shaped like the window; tsadlab scores the
   windows with `score_windows` (USAD's score), so `scoring.error` is not used. A window's
   score goes to its centre row (`scoring.alignment=auto` takes `centre`, as TSB-AD's USAD
-  pads its window scores).
+  pads its window scores: ceil((w-1)/2) copies of the first in front, (w-1)//2 of the last
+  behind, the rule of its PCA, against which tests/test_subsequence.py checks `centre` row
+  for row; USAD's own scores are not compared, as TSB-AD's USAD needs torch).
 - The decoders' sigmoid output (both references) reconstructs values in (0, 1) only: the
   authors min-max scale their data; pair it with data.scaler=minmax, or set
   model.output_activation=linear (TSB-AD z-scores its data and keeps the sigmoid, so it
