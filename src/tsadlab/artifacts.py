@@ -18,10 +18,11 @@ from typing import Any
 
 import pandas as pd
 
-from tsadlab.errors import ArtifactError, ConfigError
+from tsadlab.errors import ArtifactError, ConfigError, TsadlabError
+from tsadlab.runtime import Terminated
 
 STATUS_FILE = "status.json"
-# The `error` of a run stopped from outside (see run.failure_reason).
+# The `error` of a run stopped from outside (see failure_reason).
 INTERRUPTIONS = ("interrupted", "terminated")
 # A name from config that becomes one file or folder name: no separators, no "..".
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+=-]*")
@@ -106,6 +107,17 @@ def mark_status(run_dir: Path, status: str, **info: Any) -> None:
     previous = read_status(run_dir) if status != "running" else {"started": now}
     kept = {k: previous[k] for k in ("started", "pid", "host") if k in previous}
     write_json(Path(run_dir) / STATUS_FILE, {"status": status, "time": now, **kept, **info})
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What status.json says about a run (or a series) that `exc` stopped: one of
+    INTERRUPTIONS when it was stopped from outside (what run_state reads as `interrupted`),
+    a TsadlabError's own line, else the exception's type and message."""
+    if isinstance(exc, KeyboardInterrupt | Terminated):
+        return INTERRUPTIONS[isinstance(exc, Terminated)]
+    if isinstance(exc, TsadlabError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def note_resumed(old_run_dir: Path, new_run_dir: Path) -> None:

@@ -1,7 +1,7 @@
 """A collection's series run side by side in worker processes.
 
 The parent hands each worker one series at a time and gathers what comes back; a worker
-runs `run.member_outcome` for its series, exactly what the parent runs for each series when
+runs `members.member_outcome` for its series, exactly what the parent runs for each series when
 `workers=1`: its own series/<name>/ folder and status, a finished series kept, a series
 that fails with a TsadlabError recorded as failed. The parent then writes the collection's
 tables as the one-process path does, from the outcomes in the dataset's order.
@@ -206,8 +206,6 @@ def stop_workers(pool: list[Worker], exc: BaseException, run_dir: Path) -> None:
     """Stop every worker as `exc` stopped the parent (Ctrl-C: SIGINT, else SIGTERM), wait
     up to STOP_SECONDS for them to mark their series, kill the rest; a series whose worker
     could not mark it is marked here."""
-    from tsadlab.run import failure_reason
-
     signum = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
     for worker in pool:
         if worker.process.is_alive():  # never a reaped one's id, which may name another
@@ -222,7 +220,7 @@ def stop_workers(pool: list[Worker], exc: BaseException, run_dir: Path) -> None:
             worker.process.join()
     for worker in pool:
         if worker.series is not None:
-            mark_unfinished(run_dir / "series" / worker.series, failure_reason(exc))
+            mark_unfinished(run_dir / "series" / worker.series, artifacts.failure_reason(exc))
 
 
 def mark_unfinished(series_dir: Path, reason: str) -> None:
@@ -326,7 +324,7 @@ class StopSignals:
         signal.signal(signal.SIGTERM, handle)
 
     def reason(self) -> str:
-        """What status.json says stopped the series (`run.failure_reason`'s names)."""
+        """What status.json says stopped the series (`artifacts.failure_reason`'s names)."""
         interrupted, terminated = artifacts.INTERRUPTIONS
         return interrupted if self.first in (None, signal.SIGINT) else terminated
 
@@ -348,8 +346,8 @@ def prepare_worker(setup: WorkerSetup) -> tuple[Any, Any, Callable]:
     cfg = pickle.loads(setup.settings)
     from tsadlab.data.sources import load_dataset
     from tsadlab.figures.common import link_plotly_js_to
+    from tsadlab.members import member_outcome
     from tsadlab.protocol import fitted_data
-    from tsadlab.run import member_outcome
 
     link_plotly_js_to(Path(setup.plotly_js))
     logging.disable(logging.WARNING)  # what reading the collection says, the parent has said
