@@ -7,7 +7,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from orion_leaderboard import BEST as ORION_BEST
-from orion_leaderboard import pipeline
+from orion_leaderboard import micro_f1, orion_series_counts, pipeline
 
 ORION_LSTM_AE = pipeline("lstm_autoencoder")
 # the Orion pipeline each of tsadlab's NAB experiments reproduces
@@ -42,7 +42,18 @@ def category_row(run_dir: Path) -> dict:
         "PR-AUC (mean)": means.get("pr_auc"),
         "VUS-PR (mean)": means.get("vus_pr"),
         "seconds": metrics["total_seconds"],
+        "on Orion's series: tp/fp/fn, F1": on_orion_series(run_dir),
     }
+
+
+def on_orion_series(run_dir: Path) -> str:
+    """The run's counts and F1 over the series Orion's benchmark runs, where it leaves one
+    out (realAdExchange); "same" where it runs them all."""
+    counts = orion_series_counts(run_dir)
+    if counts is None:
+        return "same"
+    tp, fp, fn = counts
+    return f"{tp}/{fp}/{fn}, {micro_f1(tp, fp, fn):.3f}"
 
 
 def fmt(value: object) -> str:
