@@ -41,6 +41,7 @@ from orion_leaderboard import (
     BEST,
     CATEGORIES,
     leave_one_category_out,
+    leaves_out_series,
     markdown,
     micro_f1,
     orion_series_counts,
@@ -125,9 +126,9 @@ def category_scores(out: Path, protocol: str) -> tuple[pd.DataFrame, pd.DataFram
             metrics = json.loads(path.read_text())
             micro = metrics["event_micro"]
             counts = (micro["tp"], micro["fp"], micro["fn"])
-            if protocol == "orion":
-                counts = orion_series_counts(folder) or counts
-            f1.setdefault(candidate, {})[category] = micro_f1(*counts)
+            if protocol == "orion" and leaves_out_series(category):
+                counts = orion_series_counts(folder)  # None: one of them did not finish
+            f1.setdefault(candidate, {})[category] = micro_f1(*counts) if counts else float("nan")
             seconds.setdefault(candidate, {})[category] = metrics["total_seconds"]
     return (
         pd.DataFrame(f1).T.reindex(columns=list(CATEGORIES)),

@@ -78,16 +78,20 @@ def markdown(frame: pd.DataFrame, index: bool = True) -> str:
     return markdown_table(shown.reset_index() if index else shown, {}, [])
 
 
+def leaves_out_series(category: str) -> bool:
+    """Whether Orion's benchmark runs fewer of the category's series than NAB has."""
+    return category in NOT_IN_ORION
+
+
 def orion_series_counts(run_dir: Path) -> tuple[int, int, int] | None:
-    """A category run's summed tp, fp and fn over the series Orion's benchmark runs (None
-    when the run has no series table, or it has no series Orion leaves out: then the
-    run's own micro counts are already over Orion's series)."""
-    left_out = NOT_IN_ORION.get(run_dir.name, ())
+    """A category run's summed tp, fp and fn over the series Orion's benchmark runs (for a
+    category where `leaves_out_series`); None when they cannot be counted: the run has no
+    series table, or one of those series did not finish."""
     table_path = run_dir / "series.csv"
-    if not left_out or not table_path.exists():
+    if not table_path.exists():
         return None
     table = pd.read_csv(table_path)
-    kept = table[~table["series"].isin(left_out)]
+    kept = table[~table["series"].isin(NOT_IN_ORION.get(run_dir.name, ()))]
     if kept["status"].ne("finished").any():
         return None
     return tuple(int(kept[f"event_{k}"].sum()) for k in ("tp", "fp", "fn"))

@@ -53,8 +53,8 @@ class RunConfig:
     protocol: Protocol = Protocol.split  # which rows are fitted and which scored
     name: str = "default"  # the experiment's name: outputs/<name>/
     seed: int = 0
-    # auto, as config.yaml says: settings without a backend key (a run saved before the key
-    # existed, a bench run) resolve it the same way; __post_init__ resolves it
+    # auto, config.yaml's default too (tune.yaml and bench.yaml set jax); resolved in
+    # __post_init__, so a saved run records the backend it ran on
     backend: Backend = Backend.auto
     logger: LoggerConfig = field(default_factory=LoggerConfig)  # trackers: logger=mlflow, ...
     # processes a collection's series run in: auto (the cores this job may use) or an int

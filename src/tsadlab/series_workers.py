@@ -81,7 +81,7 @@ def run_in_workers(
     cfg: Any, names: Sequence[str], run_dir: Path, workers: int, threads: int
 ) -> dict[str, Any]:
     """Each of `names` run by one of `workers` processes with `threads` threads each; the
-    `run.MemberOutcome` of every series, by name. Interruptions and errors in a worker stop
+    `members.MemberOutcome` of every series, by name. Interruptions and errors in a worker stop
     all of them and propagate; series left unfinished are marked as such."""
     from tsadlab.figures.common import shared_plotly_js
 
