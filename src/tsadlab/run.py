@@ -4,8 +4,8 @@ directory; `status.json` says finished only when everything is in place.
 `run(cfg, run_dir)` is the whole job; `tsadlab-train` only composes the config and chooses the
 directory. A data config naming several series (a NAB category) runs each into
 `series/<name>/` (`tsadlab.members`; side by side in `workers` processes:
-`tsadlab.series_workers`) and writes
-their aggregate (event counts micro-averaged, as the Orion benchmark does).
+`tsadlab.series_workers`) and writes their aggregate (event counts micro-averaged, as the
+Orion benchmark does).
 """
 
 import contextlib
